@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * lockstep.bpf.c — the XDP data plane (DESIGN.md "Data plane",
+ * docs/dataplane.md).
+ *
+ * Owns: per packet, the choice between answering in place (XDP_TX with a
+ * response the agent precomputed with the answer engine), dropping (the
+ * zone is silent now: withdrawn, lease expired, T passed without a ready
+ * next generation) and passing to the slow path (everything else), and the
+ * per-CPU counter of that outcome.
+ * Must not: decide which generation answers other than through
+ * ls_ctl_decide(), build any DNS data itself (every octet after the
+ * question comes from a body the engine produced), or touch a packet that
+ * is not UDP to a shared address on the service port.
+ */
+#include "parsing.bpf.h"
+#include "lockstep.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* answers: (generation, qtype, flags, name) -> ls_ans_val; written by agent/compile.c.
+ * Not preallocated: memory follows the zones, max_entries is only the cap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct ls_ans_key);
+	__type(value, struct ls_ans_val);
+} ls_answers SEC(".maps");
+
+/* bodies0..3: body index -> body of that size class; written by agent/compile.c. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ls_body0);
+} ls_bodies0 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct ls_body1);
+} ls_bodies1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct ls_body2);
+} ls_bodies2 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct ls_body3);
+} ls_bodies3 SEC(".maps");
+
+/* zones: lowercased origin -> control entry under a spin lock; written by agent/dataplane.c. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ls_zone_key);
+	__type(value, struct ls_zone_val);
+} ls_zones SEC(".maps");
+
+/* addrs: shared service address -> 1; written by agent/dataplane.c. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct ls_addr_key);
+	__type(value, __u32);
+} ls_addrs SEC(".maps");
+
+/* global: 0 -> lease, label mask, port; mmapped and written by agent/dataplane.c. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_global);
+} ls_global SEC(".maps");
+
+/* stats: enum ls_stat -> per-CPU count; written here, summed by agent/dataplane.c. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LS_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ls_stats SEC(".maps");
+
+/* The program's working memory (the stack has 512 octets); nobody else touches it. */
+struct scratch {
+	struct ls_ans_key key;
+	struct ls_zone_key zkey;
+	__u8 name[2 * LS_XDP_NAME_MAX]; /* lowercased query name, zero-padded */
+	__u8 lab[LS_XDP_LABELS_MAX]; /* offsets of its labels */
+	/* Loop state kept in memory on purpose: values read back from a map
+	 * are unknown to the verifier, so it does not walk every possible
+	 * label count as a separate path. */
+	__u32 next, nl, qlen, upper, zlabels;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} ls_scratch SEC(".maps");
+
+#define DNS_HDRLEN 12
+#define DNS_QR 0x8000
+#define DNS_OPCODE 0x7800
+#define DNS_TC 0x0200
+#define DNS_RD 0x0100
+#define DNS_CD 0x0010
+#define EDNS_PAYLOAD 1232
+#define FRAME_MAX 4096
+
+struct dnshdr {
+	__be16 id;
+	__be16 flags;
+	__be16 qd, an, ns, ar;
+};
+
+static __always_inline int count(__u32 idx, int action)
+{
+	__u64 *c = bpf_map_lookup_elem(&ls_stats, &idx);
+
+	if (c)
+		*c += 1;
+	return action;
+}
+
+#define PASS(reason) count(reason, XDP_PASS)
+
+/* Copy a name suffix into a key: LS_XDP_NAME_MAX octets in 8-octet words.
+ * The source is zero-padded past the name, so the key is too. */
+static __always_inline void copy_name(__u8 *dst, const __u8 *src)
+{
+#pragma unroll
+	for (int i = 0; i < LS_XDP_NAME_MAX / 8; i++)
+		((__u64 *)dst)[i] = *(const __u64 *)(src + 8 * i);
+}
+
+/* The header of body @ref, copied; -1 when there is none. */
+static __always_inline int body_hdr(__u32 ref, struct ls_body_hdr *h)
+{
+	__u32 idx = ref & LS_BODY_INDEX_MASK;
+	void *v;
+
+	switch (ref >> LS_BODY_CLASS_SHIFT) {
+	case 1:
+		v = bpf_map_lookup_elem(&ls_bodies0, &idx);
+		break;
+	case 2:
+		v = bpf_map_lookup_elem(&ls_bodies1, &idx);
+		break;
+	case 3:
+		v = bpf_map_lookup_elem(&ls_bodies2, &idx);
+		break;
+	case 4:
+		v = bpf_map_lookup_elem(&ls_bodies3, &idx);
+		break;
+	default:
+		return -1;
+	}
+	if (!v)
+		return -1;
+	__builtin_memcpy(h, v, sizeof(*h));
+	return 0;
+}
+
+/* The length is bounded as len - 1 < size in one register: clang turns two
+ * separate checks (len != 0, len <= size) into forms the verifier cannot
+ * follow into the helper's size argument. */
+#define STORE_CLASS(map, type, size)                                                   \
+	do {                                                                           \
+		type *b = bpf_map_lookup_elem(&map, &idx);                             \
+		__u64 l = len - 1;                                                     \
+		asm volatile("" : "+r"(l));                                            \
+		if (!b || l >= (size))                                                 \
+			return -1;                                                     \
+		return bpf_xdp_store_bytes(ctx, off, b->data, l + 1);                  \
+	} while (0)
+
+/* Write the first @len octets of body @ref's data at packet offset @off. */
+static __always_inline long store_body(struct xdp_md *ctx, __u32 off, __u32 ref, __u64 len)
+{
+	__u32 idx = ref & LS_BODY_INDEX_MASK;
+
+	switch (ref >> LS_BODY_CLASS_SHIFT) {
+	case 1:
+		STORE_CLASS(ls_bodies0, struct ls_body0, LS_BODY_SIZE0);
+	case 2:
+		STORE_CLASS(ls_bodies1, struct ls_body1, LS_BODY_SIZE1);
+	case 3:
+		STORE_CLASS(ls_bodies2, struct ls_body2, LS_BODY_SIZE2);
+	case 4:
+		STORE_CLASS(ls_bodies3, struct ls_body3, LS_BODY_SIZE3);
+	}
+	return -1;
+}
+
+/* What the parse found out about the query. */
+struct query {
+	__u32 l3len; /* 20 or 40 */
+	__u32 qlen; /* wire length of the query name */
+	__u32 nlabels;
+	__u16 qtype;
+	__u16 qflags;
+	__u16 udp_size; /* 0 without EDNS */
+	__u8 edns;
+	__u8 dnssec_ok;
+	__u8 v6;
+};
+
+/*
+ * The DNS part: header, question, optional OPT; fills @q and the scratch
+ * name. Returns -1 when the query can be answered here, else the ls_stat
+ * to pass with.
+ */
+static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct scratch *s,
+				     struct query *q, __u32 casefold)
+{
+	struct dnshdr *h = dns;
+	__u32 len, nl;
+
+	if ((void *)(h + 1) > end || dlen < DNS_HDRLEN + 1 + 4)
+		return LS_STAT_PASS_MALFORMED;
+	q->qflags = bpf_ntohs(h->flags);
+	if (q->qflags & (DNS_QR | DNS_OPCODE))
+		return LS_STAT_PASS_HEADER;
+	if (h->qd != bpf_htons(1) || h->an || h->ns || bpf_ntohs(h->ar) > 1)
+		return LS_STAT_PASS_HEADER;
+
+#pragma unroll
+	for (int i = 0; i < 2 * LS_XDP_NAME_MAX / 8; i++)
+		((__u64 *)s->name)[i] = 0;
+
+	__u8 *qn = (__u8 *)(h + 1);
+	s->next = 0;
+	s->nl = 0;
+	s->qlen = 0;
+	s->upper = 0;
+	for (__u32 i = 0; i < LS_XDP_NAME_MAX; i++) {
+		if ((void *)(qn + i + 1) > end)
+			return LS_STAT_PASS_MALFORMED;
+		__u8 c = qn[i];
+		if (i == s->next) {
+			if (c == 0) {
+				s->qlen = i + 1;
+				break;
+			}
+			__u32 n = s->nl;
+			if (c > 63 || n >= LS_XDP_LABELS_MAX)
+				return LS_STAT_PASS_QNAME; /* a pointer, or too deep */
+			s->lab[n & (LS_XDP_LABELS_MAX - 1)] = i;
+			s->nl = n + 1;
+			s->next = i + 1 + c;
+		} else if (c >= 'A' && c <= 'Z') {
+			c |= 0x20;
+			s->upper = 1;
+		}
+		s->name[i] = c;
+	}
+	len = s->qlen;
+	nl = s->nl;
+	if (!len || len > LS_XDP_NAME_MAX || nl > LS_XDP_LABELS_MAX)
+		return LS_STAT_PASS_QNAME; /* longer than LS_XDP_NAME_MAX */
+	if (s->upper && !casefold)
+		return LS_STAT_PASS_QNAME;
+	q->qlen = len;
+	q->nlabels = nl;
+
+	__u8 *qt = qn + len;
+	if ((void *)(qt + 4) > end)
+		return LS_STAT_PASS_MALFORMED;
+	q->qtype = (__u16)(qt[0] << 8 | qt[1]);
+	if (qt[2] != 0 || qt[3] != 1)
+		return LS_STAT_PASS_QTYPE; /* class IN only */
+	switch (q->qtype) {
+	case LS_QTYPE_OTHER:
+	case 41: /* OPT */
+	case 43: /* DS: answered from the parent side */
+	case 46: /* RRSIG */
+		return LS_STAT_PASS_QTYPE;
+	}
+	if (q->qtype >= 128 && q->qtype <= 255)
+		return LS_STAT_PASS_QTYPE; /* meta and query types: ANY, AXFR, IXFR, ... */
+
+	__u32 rest = dlen - (DNS_HDRLEN + len + 4);
+	q->edns = 0;
+	q->dnssec_ok = 0;
+	q->udp_size = 0;
+	if (h->ar == 0)
+		return rest == 0 ? -1 : LS_STAT_PASS_MALFORMED;
+	/* exactly one OPT without options, owned by the root */
+	__u8 *opt = qt + 4;
+	if ((void *)(opt + LS_XDP_OPT_LEN) > end)
+		return LS_STAT_PASS_MALFORMED;
+	if (opt[0] != 0 || opt[1] != 0 || opt[2] != 41)
+		return LS_STAT_PASS_EDNS;
+	if (rest != LS_XDP_OPT_LEN || opt[9] != 0 || opt[10] != 0)
+		return LS_STAT_PASS_EDNS; /* options (or trailing data): the slow path */
+	if (opt[6] != 0)
+		return LS_STAT_PASS_EDNS; /* version: BADVERS from the slow path */
+	q->edns = 1;
+	q->udp_size = (__u16)(opt[3] << 8 | opt[4]);
+	q->dnssec_ok = !!(opt[7] & 0x80);
+	return -1;
+}
+
+SEC("xdp")
+int ls_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct hdr_cursor nh = { .pos = data };
+	struct ls_addr_key ak = {};
+	struct ethhdr *eth;
+	struct iphdr *iph = NULL;
+	struct ipv6hdr *ip6h = NULL;
+	struct udphdr *udph;
+	struct query q = {};
+	__u32 zero = 0, l4len;
+	int proto, r;
+
+	struct ls_global *g = bpf_map_lookup_elem(&ls_global, &zero);
+	struct scratch *s = bpf_map_lookup_elem(&ls_scratch, &zero);
+	if (!g || !s)
+		return XDP_PASS;
+	__u32 port = g->port;
+
+	proto = parse_ethhdr(&nh, end, &eth);
+	if (proto == bpf_htons(ETH_P_IP)) {
+		proto = parse_iphdr(&nh, end, &iph);
+		if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+			return PASS(LS_STAT_PASS_OTHER);
+		ak.family = 4;
+		__builtin_memcpy(ak.addr, &iph->daddr, 4);
+		if (!bpf_map_lookup_elem(&ls_addrs, &ak))
+			return PASS(LS_STAT_PASS_OTHER);
+		if (iph->ihl != 5)
+			return PASS(LS_STAT_PASS_IP_OPTIONS);
+		if (iph->frag_off & bpf_htons(0x3fff)) /* MF or an offset */
+			return PASS(LS_STAT_PASS_FRAGMENT);
+		__u32 tot = bpf_ntohs(iph->tot_len);
+		if (tot < sizeof(*iph) || (void *)iph + tot > end)
+			return PASS(LS_STAT_PASS_MALFORMED);
+		l4len = tot - sizeof(*iph);
+		q.l3len = sizeof(*iph);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		proto = parse_ip6hdr(&nh, end, &ip6h);
+		if (proto < 0)
+			return PASS(LS_STAT_PASS_OTHER);
+		ak.family = 6;
+		__builtin_memcpy(ak.addr, &ip6h->daddr, 16);
+		if (!bpf_map_lookup_elem(&ls_addrs, &ak))
+			return PASS(LS_STAT_PASS_OTHER);
+		if (proto == 44)
+			return PASS(LS_STAT_PASS_FRAGMENT);
+		if (ipv6_is_ext(proto))
+			return PASS(LS_STAT_PASS_IP_OPTIONS);
+		if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+			return PASS(LS_STAT_PASS_OTHER);
+		l4len = bpf_ntohs(ip6h->payload_len);
+		if (nh.pos + l4len > end)
+			return PASS(LS_STAT_PASS_MALFORMED);
+		q.l3len = sizeof(*ip6h);
+		q.v6 = 1;
+	} else {
+		return PASS(LS_STAT_PASS_OTHER);
+	}
+
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = nh.pos;
+		if ((void *)(th + 1) > end || th->dest != bpf_htons(port))
+			return PASS(LS_STAT_PASS_OTHER);
+		return PASS(LS_STAT_PASS_TCP);
+	}
+	if (parse_udphdr(&nh, end, &udph) < 0)
+		return PASS(LS_STAT_PASS_OTHER);
+	if (udph->dest != bpf_htons(port) || port == 0)
+		return PASS(LS_STAT_PASS_OTHER);
+	if (bpf_ntohs(udph->len) != l4len || l4len < sizeof(*udph))
+		return PASS(LS_STAT_PASS_MALFORMED);
+
+	r = parse_dns(nh.pos, end, l4len - sizeof(*udph), s, &q, g->flags & LS_GLOBAL_CASEFOLD);
+	if (r >= 0)
+		return PASS(r);
+	q.qlen = s->qlen & (LS_XDP_NAME_MAX * 2 - 1);
+	q.nlabels = s->nl & (LS_XDP_LABELS_MAX * 2 - 1);
+	if (q.qlen > LS_XDP_NAME_MAX || q.qlen == 0 || q.nlabels > LS_XDP_LABELS_MAX)
+		return PASS(LS_STAT_PASS_QNAME);
+
+	/* The zone: the longest origin that is a suffix of the name. */
+	__u64 mask = g->label_mask;
+	struct ls_zone_val *zv = NULL;
+	__u32 zlabels = 0;
+	for (__u32 k = 0; k <= LS_XDP_LABELS_MAX; k++) {
+		if (k > q.nlabels)
+			break;
+		__u32 labels = q.nlabels - k;
+		if (labels < 64 && !(mask & (1ULL << labels)))
+			continue;
+		__u32 off = k == q.nlabels ? q.qlen - 1 : s->lab[k & (LS_XDP_LABELS_MAX - 1)];
+		if (off >= LS_XDP_NAME_MAX)
+			break;
+		copy_name(s->zkey.name, s->name + off);
+		zv = bpf_map_lookup_elem(&ls_zones, &s->zkey);
+		if (zv) {
+			s->zlabels = labels;
+			break;
+		}
+	}
+	if (!zv)
+		return PASS(LS_STAT_PASS_NO_ZONE);
+	/* forget what the loop taught the verifier about the counts */
+	zlabels = s->zlabels & 63;
+	q.nlabels = s->nl & (LS_XDP_LABELS_MAX * 2 - 1);
+
+	struct ls_zone_ctl ctl;
+	bpf_spin_lock(&zv->lock);
+	ctl = zv->ctl;
+	bpf_spin_unlock(&zv->lock);
+
+	__u64 now = bpf_ktime_get_tai_ns();
+	__u64 lease = g->lease_deadline;
+	enum ls_ctl_verdict v = ls_ctl_decide(&ctl, now, lease);
+	if (v == LS_CTL_DROP)
+		return count(LS_STAT_DROP_LEASE + ls_ctl_drop_reason(&ctl, now, lease), XDP_DROP);
+
+	/* The answer: this name and type, this name, or the closest existing ancestor. */
+	struct ls_ans_key *key = &s->key;
+	__u32 is_signed = ctl.flags & (v == LS_CTL_LIVE ? LS_CTL_LIVE_SIGNED : LS_CTL_NEXT_SIGNED);
+	__u8 kflags = (q.dnssec_ok && is_signed) ? LS_KEY_DO : 0;
+	struct ls_ans_val *av;
+	__u32 body = 0;
+
+	key->gen = v == LS_CTL_LIVE ? ctl.live_gen : ctl.next_gen;
+	key->flags = kflags;
+	key->pad = 0;
+	key->qtype = q.qtype;
+	copy_name(key->name, s->name);
+	av = bpf_map_lookup_elem(&ls_answers, key);
+	if (!av) {
+		key->qtype = LS_QTYPE_OTHER;
+		av = bpf_map_lookup_elem(&ls_answers, key);
+	}
+	if (av) {
+		body = av->body;
+	} else {
+		for (__u32 k = 1; k <= LS_XDP_WALK_MAX; k++) {
+			if (k + zlabels > q.nlabels)
+				break;
+			__u32 off = k == q.nlabels ? q.qlen - 1 :
+						     s->lab[k & (LS_XDP_LABELS_MAX - 1)];
+			if (off >= LS_XDP_NAME_MAX)
+				break;
+			copy_name(key->name, s->name + off);
+			key->qtype = LS_QTYPE_OTHER;
+			key->flags = kflags;
+			av = bpf_map_lookup_elem(&ls_answers, key);
+			if (!av)
+				continue;
+			body = av->below;
+			if (av->flags & LS_ANS_WILDCARD) {
+				key->qtype = q.qtype;
+				key->flags = kflags | LS_KEY_BELOW;
+				av = bpf_map_lookup_elem(&ls_answers, key);
+				if (av)
+					body = av->body;
+			}
+			break;
+		}
+	}
+	if (!body)
+		return PASS(LS_STAT_PASS_NOT_IN_TABLE);
+
+	struct ls_body_hdr bh;
+	if (body_hdr(body, &bh) < 0 || bh.len < LS_XDP_OPT_LEN)
+		return PASS(LS_STAT_ERROR);
+
+	/* Size: as the engine does it, the whole answer, or TC=1 with the
+	 * question only when the required sections do not fit. In between
+	 * (optional additional records left out) the slow path answers. */
+	__u32 qend = DNS_HDRLEN + q.qlen + 4;
+	__u32 limit = 512;
+	if (q.edns && q.udp_size > 512)
+		limit = q.udp_size < EDNS_PAYLOAD ? q.udp_size : EDNS_PAYLOAD;
+	if (q.edns)
+		limit -= LS_XDP_OPT_LEN;
+	__u32 full = qend + bh.len - LS_XDP_OPT_LEN;
+	__u32 blen, tc = 0;
+	__u16 rflags, an, ns, ar;
+	if (full <= limit) {
+		blen = q.edns ? bh.len : bh.len - LS_XDP_OPT_LEN;
+		rflags = bh.flags;
+		an = bh.an;
+		ns = bh.ns;
+		ar = bh.ar - (q.edns ? 0 : 1);
+	} else if (qend + bh.req > limit) {
+		if (!bh.tc_flags)
+			return PASS(LS_STAT_PASS_SIZE);
+		tc = 1;
+		blen = q.edns ? LS_XDP_OPT_LEN : 0;
+		rflags = bh.tc_flags;
+		an = ns = 0;
+		ar = q.edns;
+	} else {
+		return PASS(LS_STAT_PASS_SIZE);
+	}
+	rflags |= q.qflags & (DNS_RD | DNS_CD);
+
+	/* Build the response in place: the question stays where it is. */
+	__u32 l2 = sizeof(struct ethhdr);
+	__u32 dns_off = l2 + q.l3len + sizeof(struct udphdr);
+	__u32 dns_len = qend + blen;
+	__u32 frame = dns_off + dns_len;
+	int delta = (int)frame - (int)(end - data);
+	if (frame > FRAME_MAX)
+		return PASS(LS_STAT_PASS_SIZE);
+	if (delta && bpf_xdp_adjust_tail(ctx, delta))
+		return PASS(LS_STAT_ERROR);
+
+	/* From here on the query is gone: a failure can only drop. */
+	if (blen) {
+		__u32 boff = (dns_off + qend) & (FRAME_MAX - 1);
+		if (tc) {
+			__u8 optrr[LS_XDP_OPT_LEN] = { 0, 0, 41, EDNS_PAYLOAD >> 8, EDNS_PAYLOAD & 0xff };
+			optrr[7] = q.dnssec_ok ? 0x80 : 0;
+			if (bpf_xdp_store_bytes(ctx, boff, optrr, LS_XDP_OPT_LEN))
+				return count(LS_STAT_ERROR, XDP_DROP);
+		} else if (store_body(ctx, boff, body, blen)) {
+			return count(LS_STAT_ERROR, XDP_DROP);
+		}
+	}
+
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return count(LS_STAT_ERROR, XDP_DROP);
+	__u8 mac[ETH_ALEN];
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+
+	__u8 *dns = data + (dns_off & (FRAME_MAX - 1));
+	if (!tc) {
+		__u8 *b = dns + (qend & 511);
+		/* pointers that move with the query name's length */
+		for (__u32 i = 0; i < LS_XDP_FIXUPS; i++) {
+			if (i >= bh.nfix)
+				break;
+			__u32 f = bh.fix[i] & 2047;
+			__u8 *p = b + f;
+			if ((void *)(p + 2) > end)
+				return count(LS_STAT_ERROR, XDP_DROP);
+			__u16 ptr = (__u16)((p[0] << 8 | p[1]) + q.qlen);
+			p[0] = ptr >> 8;
+			p[1] = ptr & 0xff;
+		}
+		if (q.edns) {
+			__u8 *fl = b + ((blen - 4) & 2047); /* the OPT's flags: DO as asked */
+			if ((void *)(fl + 1) > end)
+				return count(LS_STAT_ERROR, XDP_DROP);
+			*fl = q.dnssec_ok ? 0x80 : 0;
+		}
+	}
+
+	struct dnshdr *dh = (void *)dns;
+	if ((void *)(dh + 1) > end)
+		return count(LS_STAT_ERROR, XDP_DROP);
+	dh->flags = bpf_htons(rflags);
+	dh->an = bpf_htons(an);
+	dh->ns = bpf_htons(ns);
+	dh->ar = bpf_htons(ar);
+
+	__u32 ulen = sizeof(struct udphdr) + dns_len;
+	__s64 sum;
+	if (!q.v6) {
+		struct iphdr *ip = data + l2;
+		if ((void *)(ip + 1) > end)
+			return count(LS_STAT_ERROR, XDP_DROP);
+		__be32 a = ip->saddr;
+		ip->saddr = ip->daddr;
+		ip->daddr = a;
+		ip->tot_len = bpf_htons(sizeof(*ip) + ulen);
+		ip->ttl = 64;
+		ip->frag_off = 0; /* DF clear: RFC 3258 §2.5 */
+		ip->check = 0;
+		ip->check = csum_fold(bpf_csum_diff(0, 0, (__be32 *)ip, sizeof(*ip), 0));
+		struct {
+			__be32 s, d;
+			__u8 zero, proto;
+			__be16 len;
+		} ph = { ip->saddr, ip->daddr, 0, IPPROTO_UDP, bpf_htons(ulen) };
+		sum = bpf_csum_diff(0, 0, (__be32 *)&ph, sizeof(ph), 0);
+	} else {
+		struct ipv6hdr *ip6 = data + l2;
+		if ((void *)(ip6 + 1) > end)
+			return count(LS_STAT_ERROR, XDP_DROP);
+		struct in6_addr a = ip6->saddr;
+		ip6->saddr = ip6->daddr;
+		ip6->daddr = a;
+		ip6->payload_len = bpf_htons(ulen);
+		ip6->hop_limit = 64;
+		struct {
+			struct in6_addr s, d;
+			__be32 len;
+			__u8 zero[3], nh;
+		} ph = { ip6->saddr, ip6->daddr, bpf_htonl(ulen), { 0, 0, 0 }, IPPROTO_UDP };
+		sum = bpf_csum_diff(0, 0, (__be32 *)&ph, sizeof(ph), 0);
+	}
+	struct udphdr *u = data + l2 + q.l3len;
+	if ((void *)(u + 1) > end)
+		return count(LS_STAT_ERROR, XDP_DROP);
+	__be16 sp = u->source;
+	u->source = u->dest;
+	u->dest = sp;
+	u->len = bpf_htons(ulen);
+	u->check = 0;
+	sum = csum_packet(u, end, ulen, (__u32)sum);
+	if (sum < 0)
+		return count(LS_STAT_ERROR, XDP_DROP);
+	__u16 c = csum_fold(sum);
+	u->check = c ? c : 0xffff; /* zero means "no checksum": send all ones */
+
+	if (tc)
+		count(LS_STAT_TRUNCATED, 0);
+	return count(LS_STAT_ANSWERED, XDP_TX);
+}
+
+/* A program that does nothing: the benchmarks' baseline, and what a veth
+ * peer needs attached for XDP_TX frames to reach it. */
+SEC("xdp")
+int ls_xdp_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}

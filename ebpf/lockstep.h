@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lockstep.h — the contract between the agent and the XDP data plane.
+ *
+ * Owns: the structs and constants both sides use, and the one rule that
+ * decides, per query, which generation of a zone answers (DESIGN.md
+ * invariants 2, 3 and 5). The userspace slow path and the XDP program both
+ * call ls_ctl_decide(); nobody else writes that rule.
+ * Also owns the layout of every map the XDP program (ebpf/lockstep.bpf.c)
+ * shares with the agent (agent/compile.c fills the answer tables,
+ * agent/dataplane.c everything else); docs/dataplane.md explains it.
+ * Must not: include anything but <linux/types.h> and <linux/bpf.h> (UAPI
+ * only, for struct bpf_spin_lock, which the verifier recognises by its BTF
+ * name and so cannot be mirrored), so that it compiles in BPF C and in
+ * userspace alike; the user side checks sizes with _Static_assert.
+ */
+#ifndef LOCKSTEP_EBPF_LOCKSTEP_H
+#define LOCKSTEP_EBPF_LOCKSTEP_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+#define LS_TIME_NEVER ((__u64)~0ULL)
+
+/* ls_zone_ctl.flags */
+#define LS_CTL_NEXT_READY (1u << 0) /* the next generation is verified and fully loaded */
+#define LS_CTL_HAS_LIVE (1u << 1) /* a live generation exists */
+/* Data plane only: the generation is DNSSEC-signed, so a DO query is looked
+ * up under LS_KEY_DO (in an unsigned zone DO changes nothing but the OPT). */
+#define LS_CTL_LIVE_SIGNED (1u << 2)
+#define LS_CTL_NEXT_SIGNED (1u << 3)
+
+/*
+ * Per-zone control state. Times are CLOCK_TAI nanoseconds (the XDP side
+ * reads bpf_ktime_get_tai_ns(), the slow path clock_gettime(CLOCK_TAI)).
+ *   switch_at   — T: from then on the next generation answers, if ready;
+ *                 LS_TIME_NEVER when no switch is pending.
+ *   withdraw_at — from then on the zone is silent (a withdrawal, or the
+ *                 clock guard's "silent from T - budget"); 0 = withdrawn
+ *                 now, LS_TIME_NEVER = not withdrawn.
+ * A plan is programmed as switch_at = T without LS_CTL_NEXT_READY: the
+ * default outcome at T is silence; only a verified, fully loaded S sets
+ * LS_CTL_NEXT_READY (invariant 3).
+ */
+struct ls_zone_ctl {
+	__u64 switch_at;
+	__u64 withdraw_at;
+	__u32 live_gen; /* generation ids: index the answer tables */
+	__u32 next_gen;
+	__u32 flags; /* LS_CTL_* */
+	__u32 zone_id;
+};
+
+enum ls_ctl_verdict {
+	LS_CTL_DROP = 0, /* silent: no response at all */
+	LS_CTL_LIVE = 1, /* answer from live_gen */
+	LS_CTL_NEXT = 2, /* answer from next_gen */
+};
+
+/*
+ * The time rule, written once. @lease_deadline is the agent's lease (the
+ * data plane stops answering when it passes; the slow path, being the agent
+ * itself, passes LS_TIME_NEVER).
+ */
+static inline enum ls_ctl_verdict ls_ctl_decide(const struct ls_zone_ctl *c, __u64 now,
+						__u64 lease_deadline)
+{
+	if (now >= lease_deadline)
+		return LS_CTL_DROP;
+	if (now >= c->withdraw_at)
+		return LS_CTL_DROP;
+	if (now >= c->switch_at)
+		return (c->flags & LS_CTL_NEXT_READY) ? LS_CTL_NEXT : LS_CTL_DROP;
+	return (c->flags & LS_CTL_HAS_LIVE) ? LS_CTL_LIVE : LS_CTL_DROP;
+}
+
+/* Why ls_ctl_decide() said LS_CTL_DROP, for counters only: it follows the
+ * rule's order and decides nothing. */
+enum ls_ctl_drop_reason {
+	LS_DROP_LEASE = 0,
+	LS_DROP_WITHDRAWN = 1,
+	LS_DROP_NOT_READY = 2, /* T passed, next generation not ready */
+	LS_DROP_NO_LIVE = 3, /* configured, nothing loaded yet */
+};
+
+static inline enum ls_ctl_drop_reason ls_ctl_drop_reason(const struct ls_zone_ctl *c, __u64 now,
+							 __u64 lease_deadline)
+{
+	if (now >= lease_deadline)
+		return LS_DROP_LEASE;
+	if (now >= c->withdraw_at)
+		return LS_DROP_WITHDRAWN;
+	if (now >= c->switch_at)
+		return LS_DROP_NOT_READY;
+	return LS_DROP_NO_LIVE;
+}
+
+/* ======================================================================
+ * The XDP data plane's maps (docs/dataplane.md). Names are lowercased
+ * uncompressed wire names, zero-padded to LS_XDP_NAME_MAX; longer query
+ * names are passed to the slow path.
+ * ====================================================================== */
+
+#ifndef LS_XDP_NAME_MAX
+#define LS_XDP_NAME_MAX 96 /* multiple of 8: keys are copied in 8-octet words */
+#endif
+#ifndef LS_XDP_LABELS_MAX
+#define LS_XDP_LABELS_MAX 32 /* labels of a query name the program follows */
+#endif
+#ifndef LS_XDP_WALK_MAX
+#define LS_XDP_WALK_MAX 8 /* ancestors tried for a name that does not exist */
+#endif
+#define LS_XDP_FIXUPS 24 /* compression pointers per body that move with the qname */
+#define LS_XDP_PORT_DEFAULT 53
+
+/* ls_ans_key.flags */
+#define LS_KEY_DO (1u << 0) /* DO set and the generation signed */
+#define LS_KEY_BELOW (1u << 1) /* typed answer for names below (wildcard synthesis) */
+
+/* ls_ans_key.qtype of the per-name fallback: "any type without its own key" */
+#define LS_QTYPE_OTHER 0
+
+/*
+ * answers: key (generation, qtype, flags, name) -> ls_ans_val; written by
+ * agent/compile.c. A generation's entries are all inserted before any
+ * control entry names its id.
+ */
+struct ls_ans_key {
+	__u32 gen;
+	__u16 qtype; /* host order; LS_QTYPE_OTHER for the fallback */
+	__u8 flags; /* LS_KEY_* */
+	__u8 pad;
+	__u8 name[LS_XDP_NAME_MAX];
+};
+
+/* ls_ans_val.flags */
+#define LS_ANS_WILDCARD (1u << 0) /* "*.<name>" exists: try (qtype, LS_KEY_BELOW) first */
+
+struct ls_ans_val {
+	__u32 body; /* answer for this name (LS_BODY_*); 0: pass */
+	__u32 below; /* answer for names below it that do not exist; 0: pass */
+	__u32 flags; /* LS_ANS_* */
+};
+
+/*
+ * Bodies: what follows the question in the response (answer, authority,
+ * additional, and always a trailing OPT of LS_XDP_OPT_LEN octets, which a
+ * query without EDNS does not get). A body reference is
+ * (class + 1) << LS_BODY_CLASS_SHIFT | index into that class's array.
+ * Compression pointers that aim past offset 12 (at a suffix of the query
+ * name, or into the body) move with the query name's length: each such
+ * pointer is stored minus the compiled name's length and the program adds
+ * the query's, so one body serves every name with the same answer.
+ */
+#define LS_BODY_CLASS_SHIFT 28
+#define LS_BODY_INDEX_MASK ((1u << LS_BODY_CLASS_SHIFT) - 1)
+#define LS_BODY_CLASSES 4
+#define LS_BODY_SIZE0 128
+#define LS_BODY_SIZE1 256
+#define LS_BODY_SIZE2 512
+#define LS_BODY_SIZE3 1232
+#define LS_XDP_OPT_LEN 11
+
+struct ls_body_hdr {
+	__u16 flags; /* response flags word without RD/CD (copied from the query) */
+	__u16 tc_flags; /* the truncated form's flags without RD/CD; 0: unknown, pass */
+	__u16 an, ns, ar; /* section counts, ar counting the OPT */
+	__u16 len; /* octets of data[] */
+	__u16 req; /* octets before the additional section (what may not be cut) */
+	__u16 nfix;
+	__u16 fix[LS_XDP_FIXUPS]; /* offsets in data[] of pointers to move */
+};
+
+struct ls_body0 {
+	struct ls_body_hdr h;
+	__u8 data[LS_BODY_SIZE0];
+};
+struct ls_body1 {
+	struct ls_body_hdr h;
+	__u8 data[LS_BODY_SIZE1];
+};
+struct ls_body2 {
+	struct ls_body_hdr h;
+	__u8 data[LS_BODY_SIZE2];
+};
+struct ls_body3 {
+	struct ls_body_hdr h;
+	__u8 data[LS_BODY_SIZE3];
+};
+
+/*
+ * zones: key lowercased origin -> ls_zone_val; written by agent/dataplane.c
+ * with BPF_F_LOCK, read by the program under the lock, so no reader sees
+ * a half-written control entry.
+ */
+struct ls_zone_key {
+	__u8 name[LS_XDP_NAME_MAX];
+};
+
+struct ls_zone_val {
+	struct bpf_spin_lock lock;
+	__u32 labels; /* labels of the origin */
+	struct ls_zone_ctl ctl;
+};
+
+/* addrs: the shared service addresses -> 1; written by agent/dataplane.c. */
+struct ls_addr_key {
+	__u32 family; /* 4 or 6 */
+	__u8 addr[16]; /* network order; IPv4 in the first 4 octets */
+};
+
+/*
+ * global: one entry, mmapped by the agent, which writes single aligned
+ * 64-bit words (atomic on every 64-bit target); the program reads them once
+ * per packet.
+ */
+struct ls_global {
+	__u64 lease_deadline; /* CLOCK_TAI ns; 0: never leased, silent */
+	__u64 label_mask; /* bit n: some zone's origin has n labels (n < 64) */
+	__u64 next_gen; /* the agent's generation id counter, kept across restarts */
+	__u32 port; /* service.port */
+	__u32 flags; /* LS_GLOBAL_* */
+};
+
+/* ls_global.flags */
+#define LS_GLOBAL_CASEFOLD (1u << 0) /* responses are case-independent: answer any spelling */
+
+/* stats: per-CPU array of __u64 indexed by enum ls_stat; written by the program. */
+enum ls_stat {
+	LS_STAT_ANSWERED = 0,
+	LS_STAT_TRUNCATED, /* answered with TC=1 (also counted as answered) */
+	LS_STAT_PASS_OTHER, /* not a UDP packet to a service address and port */
+	LS_STAT_PASS_TCP,
+	LS_STAT_PASS_FRAGMENT,
+	LS_STAT_PASS_IP_OPTIONS, /* IPv4 options, IPv6 extension headers */
+	LS_STAT_PASS_MALFORMED, /* lengths that do not add up */
+	LS_STAT_PASS_HEADER, /* QR, opcode, section counts */
+	LS_STAT_PASS_EDNS, /* EDNS version, options, a record that is not OPT */
+	LS_STAT_PASS_QNAME, /* too long, too many labels, case when not folding */
+	LS_STAT_PASS_QTYPE, /* class not IN, DS, ANY, RRSIG, transfers, meta types */
+	LS_STAT_PASS_NO_ZONE,
+	LS_STAT_PASS_NOT_IN_TABLE,
+	LS_STAT_PASS_SIZE, /* partial additional section, unknown TC form, no room */
+	LS_STAT_DROP_LEASE,
+	LS_STAT_DROP_WITHDRAWN,
+	LS_STAT_DROP_NOT_READY,
+	LS_STAT_DROP_NO_LIVE,
+	LS_STAT_ERROR, /* a helper failed: passed */
+	LS_STAT_MAX,
+};
+
+#endif
