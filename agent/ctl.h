@@ -30,4 +30,10 @@ struct ctl_cmd {
 /* ctl_zone.c: zone-check [--origin NAME] [--zonemd[=P]] [--dnssec[=P]] [--at TIME] ... FILE */
 int ctl_zone_check(int argc, char **argv);
 
+/* ctl_status.c: status / zones / plans / explain ZONE [--node URL]... [--nodes FILE] [--json] */
+int ctl_status(int argc, char **argv);
+int ctl_zones(int argc, char **argv);
+int ctl_plans(int argc, char **argv);
+int ctl_explain(int argc, char **argv);
+
 #endif

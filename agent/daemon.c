@@ -18,8 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/catalog.h"
+#include "agent/clockguard.h"
 #include "agent/engine.h"
+#include "agent/health.h"
+#include "agent/newzone.h"
+#include "agent/hooks.h"
+#include "agent/sdnotify.h"
 #include "agent/server.h"
+#include "agent/spool.h"
+#include "agent/admin.h"
+#include "agent/notify.h"
+#include "agent/xfrin.h"
+#include "agent/zonemgr.h"
 #include "agent/zoneset.h"
 #include "common/log.h"
 
@@ -34,8 +45,20 @@ struct ls_daemon {
 	char *config_path;
 	int verbosity;
 	struct ls_zoneset *zones;
+	struct ls_zonemgr *zonemgr; /* every version of every zone enters here */
+	struct ls_hooks *hooks; /* on-serve / on-withdraw, fed by the zone manager's events */
+	struct ls_zonemgr_events hook_events; /* the hooks' handlers, called from ours */
+	struct ls_catalogs *catalogs; /* catalog zones: their members and plans */
+	struct ls_clockguard *clock; /* tells the zone manager whether the clock is trusted */
+	struct ls_xfrin *xfrin; /* transfers in from primaries */
+	struct ls_admin *admin; /* NULL: no admin.listen; NOTIFY in, SOA, transfers out */
+	struct ls_newzone *newzone; /* NEWZONE_NOTIFY: opcode 5 on the admin listener */
+	struct ls_notify *notify; /* NOTIFY out to the notify: remotes of a zone */
+	struct ls_spool *spool; /* NULL: no node.spool-dir */
 	struct ls_server *server; /* NULL: no service addresses */
 	struct ls_engine_stats engine_stats;
+	struct ls_health *health; /* NULL: admin.http off */
+	struct ls_sdnotify *sdnotify;
 };
 
 static void apply_log_level(const struct ls_daemon *d)
@@ -124,7 +147,9 @@ static void log_restart_only(const struct ls_config *o, const struct ls_config *
 	const char *what[6];
 	size_t k = 0;
 
-	if (!str_equal(o->node.id, n->node.id) || !str_equal(o->node.state_dir, n->node.state_dir))
+	if (!str_equal(o->node.id, n->node.id) ||
+	    !str_equal(o->node.state_dir, n->node.state_dir) ||
+	    !str_equal(o->node.spool_dir, n->node.spool_dir))
 		what[k++] = "node";
 	if (!addrs_equal(o->service.addrs, o->service.addr_count, n->service.addrs,
 			 n->service.addr_count) ||
@@ -220,10 +245,40 @@ free_lists:
 		  n->source, n->zone_count, added, removed, changed);
 }
 
+/*
+ * Catalog zones are transferred, verified and stored like any zone, so the
+ * zone manager must hold them: it registers only `zone` entries, so the
+ * daemon adds every configured catalog (and drops the ones a reload
+ * removed, before the old configuration goes).
+ */
+static void add_catalog_zones(struct ls_daemon *d)
+{
+	for (size_t i = 0; i < d->cfg->catalog_count; i++) {
+		int err = ls_zonemgr_add_zone(d->zonemgr, d->cfg->catalogs[i].name, NULL);
+
+		if (err && err != -EEXIST)
+			pr_err("catalog %s: not registered: %s", d->cfg->catalogs[i].domain,
+			       strerror(-err));
+	}
+}
+
+static void drop_catalog_zones(struct ls_daemon *d, const struct ls_config *n)
+{
+	for (size_t i = 0; i < d->cfg->catalog_count; i++) {
+		const uint8_t *name = d->cfg->catalogs[i].name;
+		bool kept = ls_config_zone_find(n, name) != NULL;
+
+		for (size_t j = 0; j < n->catalog_count && !kept; j++)
+			kept = ls_dname_equal(n->catalogs[j].name, name);
+		if (!kept)
+			ls_zonemgr_remove_zone(d->zonemgr, name);
+	}
+}
+
 int ls_daemon_reload(struct ls_daemon *d)
 {
 	struct ls_config_errors *errs;
-	struct ls_config *cfg = NULL;
+	struct ls_config *cfg = NULL, *old;
 	int err;
 
 	/* Too big for the stack of a callback deep in a loop; it is rare anyway. */
@@ -246,11 +301,34 @@ int ls_daemon_reload(struct ls_daemon *d)
 	}
 	log_restart_only(d->cfg, cfg);
 	log_zone_changes(d->cfg, cfg);
-	ls_config_free(d->cfg);
+	drop_catalog_zones(d, cfg);
+	/* the old configuration lives until every module let go of it (catalogs) */
+	old = d->cfg;
 	d->cfg = cfg;
 	apply_log_level(d);
 	/* zone files that changed are re-read; a bad one leaves its zone as served */
-	ls_zoneset_sync_config(d->zones, d->cfg);
+	/* hooks first: the zone manager's reconfiguration already fires events */
+	{
+		struct ls_hooks_opts ho;
+
+		ls_hooks_opts_from_config(d->cfg, &ho);
+		if (ls_hooks_reconfigure(d->hooks, &ho))
+			pr_err("hooks: out of memory; the previous hooks stay in force");
+		/* chrony-socket, ntp-server and socket-dir change on restart */
+		ls_clockguard_set_limits(d->clock, d->cfg->clock.skew_budget_ns,
+					 d->cfg->clock.margin_ns,
+					 !d->cfg->clock.kernel_check_report);
+	}
+	ls_zonemgr_reconfigure(d->zonemgr, d->cfg);
+	add_catalog_zones(d);
+	if (ls_catalogs_reconfigure(d->catalogs, d->cfg))
+		pr_err("catalogs: out of memory; reconfiguration incomplete");
+	ls_xfrin_reconfigure(d->xfrin, d->cfg);
+	ls_newzone_reconfigure(d->newzone, d->cfg);
+	if (d->admin && ls_admin_reconfigure(d->admin, d->cfg))
+		pr_err("admin: out of memory; the previous keys stay in force");
+	ls_notify_reconfigure(d->notify, d->cfg);
+	ls_config_free(old);
 free_errs:
 	free(errs);
 	return err;
@@ -266,7 +344,174 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	ls_sdnotify_reloading();
 	ls_daemon_reload(w->data);
+	ls_sdnotify_ready(NULL); /* also after a refused reload: the old config serves */
+}
+
+/* Providers of the health endpoint (agent/health.h): zones from the zone manager. */
+static const char *health_node_id(void *ctx)
+{
+	return ((struct ls_daemon *)ctx)->cfg->node.id;
+}
+
+static size_t health_zone_count(void *ctx)
+{
+	return ls_zonemgr_count(((struct ls_daemon *)ctx)->zonemgr);
+}
+
+static int health_zone_info(void *ctx, size_t i, struct ls_zinfo *out)
+{
+	return ls_zonemgr_info(((struct ls_daemon *)ctx)->zonemgr, i, out);
+}
+
+static const struct ls_server_stats *health_server_stats(void *ctx)
+{
+	struct ls_daemon *d = ctx;
+
+	return d->server ? ls_server_stats(d->server) : NULL;
+}
+
+static const struct ls_engine_stats *health_engine_stats(void *ctx)
+{
+	return &((struct ls_daemon *)ctx)->engine_stats;
+}
+
+/* The clock guard's verdict and the reading behind it. */
+static int health_clock(void *ctx, struct ls_health_clock *out)
+{
+	struct ls_daemon *d = ctx;
+	struct ls_clock_status st;
+
+	if (!d->clock)
+		return -ENOENT;
+	ls_clockguard_status(d->clock, &st);
+	snprintf(out->source, sizeof(out->source), "%s", ls_clock_source_name(st.source));
+	out->synchronised = st.synchronised;
+	out->trusted = st.trusted;
+	out->error_bound_ns = st.bound_ns;
+	out->budget_ns = st.budget_ns;
+	return 0;
+}
+
+static int start_health(struct ls_daemon *d)
+{
+	const struct ls_health_providers p = {
+		.ctx = d,
+		.node_id = health_node_id,
+		.zone_count = health_zone_count,
+		.zone_info = health_zone_info,
+		.clock = health_clock,
+		.server_stats = health_server_stats,
+		.engine_stats = health_engine_stats,
+	};
+	char addr[LS_CONFIG_ADDR_STRLEN];
+	int err;
+
+	if (!d->cfg->admin.http_enabled)
+		return 0;
+	ls_config_addr_str(&d->cfg->admin.http, addr, sizeof(addr));
+	err = ls_health_new(d->loop, &d->cfg->admin.http, &p, NULL, &d->health);
+	if (err)
+		pr_err("health endpoint on %s: %s", addr, strerror(-err));
+	else
+		pr_info("health endpoint on http://%s (/health, /status, /metrics)", addr);
+	return err;
+}
+
+/* Transfers in (agent/xfrin.h) hand what they receive to the zone manager. */
+static int xfrin_offer(void *ctx, const uint8_t *origin, struct ls_zone *zone, const char *source)
+{
+	return ls_zonemgr_offer(((struct ls_daemon *)ctx)->zonemgr, origin, zone, source);
+}
+
+static void xfrin_expire(void *ctx, const uint8_t *origin)
+{
+	ls_zonemgr_withdraw(((struct ls_daemon *)ctx)->zonemgr, origin, LS_ZREASON_EXPIRED);
+}
+
+static const struct ls_zone *xfrin_live(void *ctx, const uint8_t *origin)
+{
+	return ls_zoneset_live(((struct ls_daemon *)ctx)->zones, origin);
+}
+
+static int start_xfrin(struct ls_daemon *d)
+{
+	const struct ls_xfrin_ops ops = {
+		.offer = xfrin_offer, .expire = xfrin_expire, .live = xfrin_live, .ctx = d
+	};
+
+	return ls_xfrin_new(d->loop, d->cfg, &ops, NULL, &d->xfrin);
+}
+
+/* The administrative listener (agent/admin.h): NOTIFY in goes to xfrin. */
+static int admin_primary(void *ctx, const uint8_t *origin, const struct sockaddr *from,
+			 const struct ls_config_remote **remote)
+{
+	return ls_xfrin_primary(((struct ls_daemon *)ctx)->xfrin, origin, from, remote);
+}
+
+static int admin_refresh(void *ctx, const uint8_t *origin)
+{
+	return ls_xfrin_refresh(((struct ls_daemon *)ctx)->xfrin, origin);
+}
+
+static int start_admin(struct ls_daemon *d)
+{
+	const struct ls_admin_ops ops = {
+		.primary = admin_primary, .refresh = admin_refresh, .live = xfrin_live, .ctx = d
+	};
+	int err = ls_notify_new(d->loop, d->cfg, NULL, &d->notify);
+
+	if (err || d->cfg->admin.listen_count == 0)
+		return err;
+	return ls_admin_new(d->loop, d->cfg, &ops, NULL, &d->admin);
+}
+
+/*
+ * NEWZONE_NOTIFY (agent/newzone.h): opcode 5 on the admin listener; zones
+ * it creates go to the zone manager and are pulled by the transfer client.
+ */
+static int nz_add_zone(void *ctx, const uint8_t *origin)
+{
+	return ls_zonemgr_add_zone(((struct ls_daemon *)ctx)->zonemgr, origin, NULL);
+}
+
+static int nz_remove_zone(void *ctx, const uint8_t *origin)
+{
+	return ls_zonemgr_remove_zone(((struct ls_daemon *)ctx)->zonemgr, origin);
+}
+
+/* -ENOENT while the transfer client takes only configured zones: SERVFAIL */
+static int nz_transfer(void *ctx, const uint8_t *origin, const struct ls_config_remote *master)
+{
+	return ls_xfrin_refresh(((struct ls_daemon *)ctx)->xfrin, origin);
+}
+
+static int nz_update(void *hctx, const uint8_t *wire, size_t len, const struct sockaddr *from,
+		     ls_admin_reply_fn reply, void *rctx)
+{
+	return ls_newzone_handle(((struct ls_daemon *)hctx)->newzone, wire, len, from, reply, rctx);
+}
+
+static void nz_forget(void *hctx, void *rctx)
+{
+	ls_newzone_forget(((struct ls_daemon *)hctx)->newzone, rctx);
+}
+
+static int start_newzone(struct ls_daemon *d)
+{
+	const struct ls_newzone_ops ops = {
+		.add_zone = nz_add_zone,
+		.remove_zone = nz_remove_zone,
+		.transfer = nz_transfer,
+		.ctx = d,
+	};
+	int err = ls_newzone_new(d->loop, d->cfg, &ops, NULL, &d->newzone);
+
+	if (!err && d->admin)
+		ls_admin_set_update_handler(d->admin, nz_update, nz_forget, d);
+	return err;
 }
 
 /* The slow path: the server hands each query to the engine over the zone set. */
@@ -293,16 +538,152 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 	ls_zoneset_promote(d->zones, ls_zoneset_clock());
 }
 
+static int start_hooks(struct ls_daemon *d, struct ls_zonemgr_events *events)
+{
+	struct ls_hooks_opts o;
+	int err;
+
+	ls_hooks_opts_from_config(d->cfg, &o);
+	err = ls_hooks_new(d->loop, &o, &d->hooks);
+	if (!err)
+		ls_hooks_zonemgr_events(d->hooks, events);
+	return err;
+}
+
+/* The clock guard's verdict goes to the zone manager on every change. */
+static void on_clock(void *ctx, bool trusted, uint64_t budget_ns)
+{
+	struct ls_daemon *d = ctx;
+
+	ls_zonemgr_clock(d->zonemgr, trusted, budget_ns);
+}
+
+static int start_clock(struct ls_daemon *d)
+{
+	struct ls_clockguard_opts o;
+	int err;
+
+	ls_clockguard_opts_from_config(d->cfg, &o);
+	o.on_change = on_clock;
+	o.ctx = d;
+	err = ls_clockguard_new(d->loop, &o, &d->clock);
+	if (!err)
+		ls_clockguard_start(d->clock);
+	return err;
+}
+
+/*
+ * Catalogs (agent/catalog.h) act on zones only through these four
+ * operations, bound to the zone manager here. A member the zone manager
+ * already holds (-EEXIST: a restart re-adding it) is not an error.
+ */
+static int cat_add_zone(void *ctx, const uint8_t *origin, const uint8_t *settings_from)
+{
+	int err = ls_zonemgr_add_zone(((struct ls_daemon *)ctx)->zonemgr, origin, settings_from);
+
+	return err == -EEXIST ? 0 : err;
+}
+
+static int cat_remove_zone(void *ctx, const uint8_t *origin)
+{
+	return ls_zonemgr_remove_zone(((struct ls_daemon *)ctx)->zonemgr, origin);
+}
+
+static int cat_plan(void *ctx, const uint8_t *origin, uint32_t serial, uint64_t at_unix,
+		    uint32_t at_nsec)
+{
+	return ls_zonemgr_plan(((struct ls_daemon *)ctx)->zonemgr, origin, serial, at_unix,
+			       at_nsec);
+}
+
+static int cat_unplan(void *ctx, const uint8_t *origin)
+{
+	return ls_zonemgr_unplan(((struct ls_daemon *)ctx)->zonemgr, origin);
+}
+
+/*
+ * The zone manager's events: the hooks get them all; a catalog zone that
+ * starts serving a new serial is applied to its member list.
+ */
+static void on_zone_serve(void *ctx, const uint8_t *origin, uint32_t serial, const char *why)
+{
+	struct ls_daemon *d = ctx;
+
+	if (d->hook_events.on_serve)
+		d->hook_events.on_serve(d->hook_events.ctx, origin, serial, why);
+	if (d->catalogs && ls_catalogs_is_catalog(d->catalogs, origin))
+		ls_catalogs_update(d->catalogs, ls_zoneset_live(d->zones, origin));
+	/* peers in the zone's notify: list pull the new version at once */
+	if (d->notify && origin)
+		ls_notify_zone(d->notify, origin, serial);
+}
+
+static void on_zone_withdraw(void *ctx, const uint8_t *origin, enum ls_zreason reason,
+			     const char *why)
+{
+	struct ls_daemon *d = ctx;
+
+	if (d->hook_events.on_withdraw)
+		d->hook_events.on_withdraw(d->hook_events.ctx, origin, reason, why);
+}
+
+static int start_catalogs(struct ls_daemon *d)
+{
+	const struct ls_catalogs_ops ops = {
+		.add_zone = cat_add_zone,
+		.remove_zone = cat_remove_zone,
+		.plan = cat_plan,
+		.unplan = cat_unplan,
+		.ctx = d,
+	};
+	int err = ls_catalogs_new(d->cfg, &ops, &d->catalogs);
+
+	if (!err)
+		add_catalog_zones(d);
+	return err;
+}
+
 /* Zones first, then the sockets: the first query already finds its zone. */
 static int start_serving(struct ls_daemon *d)
 {
 	const struct ls_server_opts opts = { .respond = respond, .batch = on_batch, .ctx = d };
+	struct ls_zonemgr_events events = { 0 };
 	int err;
 
 	err = ls_zoneset_new(&d->zones);
 	if (err)
 		return err;
-	ls_zoneset_sync_config(d->zones, d->cfg);
+	err = start_hooks(d, &events);
+	if (err)
+		return err;
+	d->hook_events = events;
+	events = (struct ls_zonemgr_events){ .on_serve = on_zone_serve,
+					     .on_withdraw = on_zone_withdraw,
+					     .ctx = d };
+	/* stored versions are re-adopted, zone files offered: verified off the loop */
+	err = ls_zonemgr_new(d->loop, d->cfg, d->zones, &events, &d->zonemgr);
+	if (err)
+		return err;
+	err = start_catalogs(d);
+	if (err)
+		return err;
+	err = start_clock(d);
+	if (err)
+		return err;
+	err = start_xfrin(d);
+	if (err)
+		return err;
+	err = start_admin(d);
+	if (err)
+		return err;
+	err = start_newzone(d);
+	if (err)
+		return err;
+	if (d->cfg->node.spool_dir) {
+		err = ls_spool_new(d->loop, d->cfg->node.spool_dir, d->zonemgr, &d->spool);
+		if (err)
+			pr_err("spool %s not watched: %s", d->cfg->node.spool_dir, strerror(-err));
+	}
 	if (d->cfg->service.addr_count) {
 		err = ls_server_new(d->loop, d->cfg->service.addrs, d->cfg->service.addr_count,
 				    &opts, &d->server);
@@ -313,7 +694,10 @@ static int start_serving(struct ls_daemon *d)
 		      HOUSEKEEPING_INTERVAL);
 	d->housekeeping.data = d;
 	ev_timer_start(d->loop, &d->housekeeping);
-	return 0;
+	err = start_health(d);
+	if (err)
+		return err;
+	return ls_sdnotify_new(d->loop, &d->sdnotify);
 }
 
 int ls_daemon_new(const char *config_path, struct ls_config *cfg, int verbosity,
@@ -366,7 +750,11 @@ int ls_daemon_run(struct ls_daemon *d)
 {
 	log_config(d->cfg);
 	pr_notice("lockstepd running (node %s, config %s)", d->cfg->node.id, d->config_path);
+	/* zone files are loaded by now (start_serving); once zones load off the
+	 * loop and the data plane attaches, READY moves to where both are done */
+	ls_sdnotify_ready("serving");
 	ev_run(d->loop, 0);
+	ls_sdnotify_stopping();
 	if (d->server) {
 		const struct ls_server_stats *st = ls_server_stats(d->server);
 
@@ -397,7 +785,18 @@ void ls_daemon_free(struct ls_daemon *d)
 {
 	if (!d)
 		return;
+	ls_sdnotify_free(d->sdnotify);
+	ls_health_free(d->health);
 	ls_server_free(d->server);
+	ls_spool_free(d->spool);
+	ls_admin_free(d->admin);
+	ls_newzone_free(d->newzone);
+	ls_notify_free(d->notify);
+	ls_xfrin_free(d->xfrin);
+	ls_clockguard_free(d->clock);
+	ls_zonemgr_free(d->zonemgr);
+	ls_catalogs_free(d->catalogs);
+	ls_hooks_free(d->hooks);
 	ls_zoneset_free(d->zones);
 	if (d->loop) {
 		ev_timer_stop(d->loop, &d->housekeeping);

@@ -16,6 +16,16 @@ static const struct ctl_cmd commands[] = {
 	  "load a zone file, run the structural checks and the verifier (serial, ZONEMD,\n"
 	  "      DNSSEC), print a summary or every problem",
 	  ctl_zone_check },
+	{ "status", "[--node URL]... [--nodes FILE] [--timeout S] [--json]",
+	  "every zone of one node or a mesh; exit 0 only if every node is ready for\n"
+	  "      the next T (planned zones staged, the others serving)",
+	  ctl_status },
+	{ "zones", "[--node URL]... [--nodes FILE] [--json]",
+	  "the zones of each node: state, serials, last verdict", ctl_zones },
+	{ "plans", "[--node URL]... [--nodes FILE] [--json]",
+	  "the zones with a switch plan: serial, T, staged or not", ctl_plans },
+	{ "explain", "[--node URL]... ZONE", "why a zone is in its state on each node",
+	  ctl_explain },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

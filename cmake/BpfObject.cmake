@@ -2,6 +2,7 @@
 #
 #   include(BpfObject)
 #   ls_bpf_object(NAME lockstep SOURCE lockstep.bpf.c [DEPENDS headers...])
+#   -> struct lockstep_bpf, lockstep_bpf__open() ... in lockstep.skel.h
 #
 # Produces, in the current build directory only, <NAME>.bpf.o (clang
 # -target bpf, with BTF) and <NAME>.skel.h (bpftool gen skeleton), and an
@@ -59,7 +60,7 @@ function(ls_bpf_object)
 		COMMENT "BPF ${ARG_NAME}.bpf.o"
 		VERBATIM)
 	add_custom_command(OUTPUT ${skel}
-		COMMAND ${LS_BPFTOOL} gen skeleton ${obj} name ${ARG_NAME} > ${skel}
+		COMMAND ${LS_BPFTOOL} gen skeleton ${obj} name ${ARG_NAME}_bpf > ${skel}
 		DEPENDS ${obj}
 		COMMENT "BPF skeleton ${ARG_NAME}.skel.h"
 		VERBATIM)

@@ -913,9 +913,15 @@ static void node_state_dir(struct ctx *c, const char *path, const struct yn *v, 
 	get_abs_path(c, path, v, &c->cfg->node.state_dir);
 }
 
+static void node_spool_dir(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	get_abs_path(c, path, v, &c->cfg->node.spool_dir);
+}
+
 static const struct field node_fields[] = {
 	{ "id", true, node_id },
 	{ "state-dir", false, node_state_dir },
+	{ "spool-dir", false, node_spool_dir },
 };
 
 /* ---- service ------------------------------------------------------------ */
@@ -1068,8 +1074,37 @@ static void clock_lease(struct ctx *c, const char *path, const struct yn *v, voi
 	get_duration(c, path, v, 100 * NS_MS, 3600 * NS_S, "100ms..1h", &c->cfg->clock.lease_ns);
 }
 
+static void clock_dnssec_margin(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	get_duration(c, path, v, 0, 168 * 3600 * NS_S, "0s..168h", &c->cfg->clock.dnssec_margin_ns);
+}
+
+static void clock_margin(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	get_duration(c, path, v, 0, 60 * NS_S, "0s..60s", &c->cfg->clock.margin_ns);
+}
+
+static const char *const kernel_check_names[] = { "enforce", "report", NULL };
+
+static void clock_kernel_check(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	int i = get_enum(c, path, v, kernel_check_names, "enforce or report");
+
+	if (i >= 0)
+		c->cfg->clock.kernel_check_report = i == 1;
+}
+
+static void clock_socket_dir(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	get_abs_path(c, path, v, &c->cfg->clock.socket_dir);
+}
+
 static const struct field clock_fields[] = {
 	{ "chrony-socket", false, clock_chrony },
+	{ "kernel-check", false, clock_kernel_check },
+	{ "margin", false, clock_margin },
+	{ "socket-dir", false, clock_socket_dir },
+	{ "dnssec-margin", false, clock_dnssec_margin },
 	{ "ntp-server", false, clock_ntp },
 	{ "skew-budget", false, clock_skew },
 	{ "lease", false, clock_lease },
@@ -1087,9 +1122,15 @@ static void hook_withdraw(struct ctx *c, const char *path, const struct yn *v, v
 	get_abs_path(c, path, v, &c->cfg->hooks.on_withdraw);
 }
 
+static void hook_timeout(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	get_duration(c, path, v, 100 * NS_MS, 3600 * NS_S, "100ms..1h", &c->cfg->hooks.timeout_ns);
+}
+
 static const struct field hooks_fields[] = {
 	{ "on-serve", false, hook_serve },
 	{ "on-withdraw", false, hook_withdraw },
+	{ "timeout", false, hook_timeout },
 };
 
 static const char *const level_names[] = { "error", "warning", "notice", "info", "debug", NULL };
@@ -1295,9 +1336,65 @@ static void catalog_primaries(struct ctx *c, const char *path, const struct yn *
 		err_at(c, v, "%s: needs at least one remote", path);
 }
 
+static void catalog_notify(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_catalog *cat = obj;
+
+	get_primaries(c, path, v, &cat->notify, &cat->notify_count);
+}
+
+/* catalog.groups is a list of entries inside an entry: the list helpers come later. */
+static size_t list_section(struct ctx *c, const char *path, const struct yn *v, void **array,
+			   size_t size, const struct yn ***pos);
+static void each_entry(struct ctx *c, const char *path, const struct yn *v, void *array,
+		       size_t size, size_t n, const struct field *f, size_t nf);
+
+static void group_name(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_catalog_group *g = obj;
+	const char *s = scalar(c, path, v);
+
+	if (!s)
+		return;
+	/* one TXT character-string, as RFC 9432 §4.4.2 carries it */
+	if (v->len == 0 || v->len > 255) {
+		err_at(c, v, "%s: a group name has 1 to 255 characters", path);
+		return;
+	}
+	set_str(c, &g->name, s);
+}
+
+static void group_settings_from(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_catalog_group *g = obj;
+
+	/* that it names a configured zone is checked once all zones are read */
+	if (get_dname(c, path, v, g->zone, &g->domain)) {
+		g->line = v->line;
+		g->column = v->col;
+	}
+}
+
+static const struct field group_fields[] = {
+	{ "group", true, group_name },
+	{ "settings-from", true, group_settings_from },
+};
+
+static void catalog_groups(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_catalog *cat = obj;
+
+	cat->group_count =
+		list_section(c, path, v, (void **)&cat->groups, sizeof(*cat->groups), NULL);
+	each_entry(c, path, v, cat->groups, sizeof(*cat->groups), cat->group_count, group_fields,
+		   NFIELDS(group_fields));
+}
+
 static const struct field catalog_fields[] = {
 	{ "zone", true, catalog_zone },
 	{ "primaries", true, catalog_primaries },
+	{ "groups", false, catalog_groups },
+	{ "notify", false, catalog_notify },
 };
 
 /* ---- zone --------------------------------------------------------------- */
@@ -1322,6 +1419,13 @@ static void zone_primaries(struct ctx *c, const char *path, const struct yn *v, 
 	struct ls_config_zone *z = obj;
 
 	get_primaries(c, path, v, &z->primaries, &z->primary_count);
+}
+
+static void zone_notify(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_zone *z = obj;
+
+	get_primaries(c, path, v, &z->notify, &z->notify_count);
 }
 
 static const char *const policy_names[] = { "off", "optional", "required", NULL };
@@ -1358,6 +1462,7 @@ static const struct field zone_fields[] = {
 	{ "domain", true, zone_domain },	{ "file", false, zone_file },
 	{ "primaries", false, zone_primaries }, { "zonemd", false, zone_zonemd },
 	{ "dnssec", false, zone_dnssec },	{ "activation", false, zone_activation },
+	{ "notify", false, zone_notify },
 };
 
 /* ---- Top level ------------------------------------------------------------ */
@@ -1627,10 +1732,39 @@ static void set_defaults(struct ls_config *cfg)
 	ls_config_parse_addr_port("127.0.0.1", 8053, &cfg->admin.http);
 	cfg->clock.skew_budget_ns = 10 * NS_MS;
 	cfg->clock.lease_ns = 5 * NS_S;
+	cfg->clock.dnssec_margin_ns = 3600 * NS_S;
+	cfg->hooks.timeout_ns = 10 * NS_S;
 	cfg->log_level = LS_LOG_INFO;
 }
 
 /* Defaults that depend on other keys, and checks across sections. */
+/* catalog.groups: each group once per catalog, settings-from a configured zone. */
+static void check_catalog_groups(struct ctx *c)
+{
+	const struct ls_config *cfg = c->cfg;
+
+	for (size_t i = 0; i < cfg->catalog_count; i++) {
+		const struct ls_config_catalog *cat = &cfg->catalogs[i];
+
+		for (size_t j = 0; j < cat->group_count; j++) {
+			const struct ls_config_catalog_group *g = &cat->groups[j];
+
+			if (g->domain && !ls_config_zone_find(cfg, g->zone))
+				report(c, g->line, g->column,
+				       "catalog.groups.settings-from: '%s' is not a configured zone",
+				       g->domain);
+			for (size_t k = 0; g->name && k < j; k++) {
+				if (cat->groups[k].name &&
+				    strcmp(cat->groups[k].name, g->name) == 0) {
+					report(c, g->line, g->column,
+					       "catalog.groups: group '%s' mapped twice", g->name);
+					break;
+				}
+			}
+		}
+	}
+}
+
 static void finish(struct ctx *c)
 {
 	struct ls_config *cfg = c->cfg;
@@ -1639,6 +1773,8 @@ static void finish(struct ctx *c)
 		set_str(c, &cfg->node.state_dir, "/var/lib/lockstep");
 	if (!cfg->clock.chrony_socket)
 		set_str(c, &cfg->clock.chrony_socket, "/run/chrony/chronyd.sock");
+	if (!cfg->clock.socket_dir)
+		set_str(c, &cfg->clock.socket_dir, "/run/lockstep");
 	for (size_t i = 0; i < cfg->service.addr_count; i++) {
 		struct sockaddr_storage *ss = &cfg->service.addrs[i].ss;
 
@@ -1655,6 +1791,7 @@ static void finish(struct ctx *c)
 		       ls_config_xdp_name(cfg->service.xdp));
 	resolve_refs(c);
 	check_duplicates(c);
+	check_catalog_groups(c);
 }
 
 /* ---- Public API ----------------------------------------------------------- */
@@ -1799,10 +1936,12 @@ void ls_config_free(struct ls_config *cfg)
 	free(cfg->source);
 	free(cfg->node.id);
 	free(cfg->node.state_dir);
+	free(cfg->node.spool_dir);
 	free(cfg->service.addrs);
 	free(cfg->service.interface);
 	free(cfg->admin.listen);
 	free(cfg->clock.chrony_socket);
+	free(cfg->clock.socket_dir);
 	free(cfg->hooks.on_serve);
 	free(cfg->hooks.on_withdraw);
 	for (size_t i = 0; i < cfg->key_count; i++) {
@@ -1823,12 +1962,19 @@ void ls_config_free(struct ls_config *cfg)
 	for (size_t i = 0; i < cfg->catalog_count; i++) {
 		free(cfg->catalogs[i].domain);
 		free(cfg->catalogs[i].primaries);
+		free(cfg->catalogs[i].notify);
+		for (size_t j = 0; j < cfg->catalogs[i].group_count; j++) {
+			free(cfg->catalogs[i].groups[j].name);
+			free(cfg->catalogs[i].groups[j].domain);
+		}
+		free(cfg->catalogs[i].groups);
 	}
 	free(cfg->catalogs);
 	for (size_t i = 0; i < cfg->zone_count; i++) {
 		free(cfg->zones[i].domain);
 		free(cfg->zones[i].file);
 		free(cfg->zones[i].primaries);
+		free(cfg->zones[i].notify);
 	}
 	free(cfg->zones);
 	free(cfg);

@@ -96,11 +96,23 @@ struct ls_config_remote {
 	const struct ls_config_key *key; /* NULL: no TSIG */
 };
 
+/* catalog.groups: members whose RFC 9432 group is @name take @zone's settings. */
+struct ls_config_catalog_group {
+	char *name; /* the group property's value, compared exactly */
+	uint8_t zone[LS_DNAME_MAXLEN]; /* settings-from: a configured zone, lowercased */
+	char *domain; /* presentation form of zone */
+	unsigned int line, column; /* where settings-from was written, for messages */
+};
+
 struct ls_config_catalog {
 	uint8_t name[LS_DNAME_MAXLEN]; /* lowercased wire form */
 	char *domain; /* presentation form of name, absolute */
 	const struct ls_config_remote **primaries;
 	size_t primary_count; /* >= 1 */
+	const struct ls_config_remote **notify; /* sent NOTIFY when a new version serves */
+	size_t notify_count; /* may be 0 */
+	struct ls_config_catalog_group *groups; /* group mappings, may be empty */
+	size_t group_count;
 };
 
 struct ls_config_zone {
@@ -109,6 +121,8 @@ struct ls_config_zone {
 	char *file; /* NULL: none */
 	const struct ls_config_remote **primaries;
 	size_t primary_count; /* file != NULL || primary_count >= 1 */
+	const struct ls_config_remote **notify; /* sent NOTIFY when a new version serves */
+	size_t notify_count; /* may be 0 */
 	enum ls_config_policy zonemd;
 	enum ls_config_policy dnssec;
 	enum ls_config_activation activation;
@@ -120,6 +134,7 @@ struct ls_config {
 	struct {
 		char *id;
 		char *state_dir;
+		char *spool_dir; /* NULL: no spool */
 	} node;
 
 	struct {
@@ -143,11 +158,16 @@ struct ls_config {
 		struct ls_config_addr ntp_server;
 		uint64_t skew_budget_ns;
 		uint64_t lease_ns;
+		uint64_t dnssec_margin_ns; /* signatures must stay valid this long after T */
+		uint64_t margin_ns; /* added to the clock guard's error bound */
+		bool kernel_check_report; /* adjtimex() STA_UNSYNC reported only, not enforced */
+		char *socket_dir; /* where the chrony client's private socket directory is made */
 	} clock;
 
 	struct {
 		char *on_serve; /* NULL: none */
 		char *on_withdraw; /* NULL: none */
+		uint64_t timeout_ns; /* a hook still running then is killed (its process group) */
 	} hooks;
 
 	enum ls_log_level log_level;

@@ -709,7 +709,8 @@ int ls_zone_builder_add(struct ls_zone_builder *b, const uint8_t *owner, uint16_
 			b->limit_hit = true;
 		return err;
 	}
-	memcpy(b->rdata + b->rdata_len, rdata, rdlen);
+	if (rdlen) /* an empty first rdata: the arena may still be NULL */
+		memcpy(b->rdata + b->rdata_len, rdata, rdlen);
 	r = &b->recs[b->nrecs++];
 	r->name = id;
 	r->ttl = ttl;

@@ -90,6 +90,19 @@ struct {
 	__type(value, __u64);
 } ls_stats SEC(".maps");
 
+/* What the parse found out about the query. */
+struct query {
+	__u32 l3len; /* 20 or 40 */
+	__u32 qlen; /* wire length of the query name */
+	__u32 nlabels;
+	__u16 qtype;
+	__u16 qflags;
+	__u16 udp_size; /* 0 without EDNS */
+	__u8 edns;
+	__u8 dnssec_ok;
+	__u8 v6;
+};
+
 /* The program's working memory (the stack has 512 octets); nobody else touches it. */
 struct scratch {
 	struct ls_ans_key key;
@@ -100,6 +113,7 @@ struct scratch {
 	 * are unknown to the verifier, so it does not walk every possible
 	 * label count as a separate path. */
 	__u32 next, nl, qlen, upper, zlabels;
+	struct query q; /* in memory too, for the same reason */
 };
 
 struct {
@@ -109,6 +123,91 @@ struct {
 	__type(value, struct scratch);
 } ls_scratch SEC(".maps");
 
+/* The checksum's copy of the packet, 512 octets at a time (+4 of zero padding). */
+struct csum_buf {
+	__u8 b[512 + 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct csum_buf);
+} ls_csum_scratch SEC(".maps");
+
+/*
+ * Grow the frame by @delta octets at the front instead of the back, and
+ * move the first @prefix octets (headers and question) to the new start:
+ * a frame from the stack (veth, generic XDP) may have little tailroom but
+ * always has XDP_PACKET_HEADROOM in front. Returns 0, -1 when the head
+ * cannot move (nothing changed), -2 when the copy failed (frame changed).
+ */
+__noinline int ls_grow_head(struct xdp_md *ctx, __u32 delta, __u32 prefix)
+{
+	__u32 zero = 0;
+	struct csum_buf *cb = bpf_map_lookup_elem(&ls_csum_scratch, &zero);
+
+	__u64 m = (__u64)prefix - 1; /* prefix - 1 < 512 in the helpers' register */
+
+	asm volatile("" : "+r"(m));
+	if (!cb || delta == 0 || delta > 256 || m >= 512)
+		return -1;
+	if (bpf_xdp_adjust_head(ctx, -(int)delta))
+		return -1;
+	if (bpf_xdp_load_bytes(ctx, delta, cb->b, m + 1) ||
+	    bpf_xdp_store_bytes(ctx, 0, cb->b, m + 1))
+		return -2;
+	return 0;
+}
+
+#ifndef LS_XDP_CSUM_CHUNKS
+#define LS_XDP_CSUM_CHUNKS 4 /* x 512 octets: more than any UDP answer built here */
+#endif
+
+/*
+ * The Internet checksum of @len packet octets from offset @off, with the
+ * partial sum @seed (the pseudo-header) added; folded and complemented.
+ * bpf_csum_diff() takes at most 512 octets, a multiple of four, so the
+ * octets are copied 512 at a time into a buffer whose tail is zeroed: an
+ * odd length is then padded with zero exactly as RFC 768 asks.
+ * A global function: the verifier checks it once, not once per path of
+ * the caller. Returns the checksum (0..0xffff) or -1.
+ */
+__noinline int ls_csum(struct xdp_md *ctx, __u32 off, __u32 len, __u32 seed)
+{
+	__u32 zero = 0;
+	struct csum_buf *cb = bpf_map_lookup_elem(&ls_csum_scratch, &zero);
+	__s64 sum = seed;
+
+	if (!cb)
+		return -1;
+	for (int i = 0; i < LS_XDP_CSUM_CHUNKS; i++) {
+		if (len == 0)
+			break;
+		/* n - 1 < 512 proven in the register the helpers get */
+		__u64 m = (len > 512 ? 512 : len) - 1;
+		asm volatile("" : "+r"(m));
+		if (m >= 512)
+			return -1;
+		__u64 n = m + 1;
+		*(__u32 *)&cb->b[m & 508] = 0;
+		*(__u32 *)&cb->b[(m & 508) + 4] = 0;
+		if (bpf_xdp_load_bytes(ctx, off, cb->b, n))
+			return -1;
+		__u64 n4 = (m | 3) + 1; /* n rounded up to a multiple of 4 */
+		if (n4 > 512)
+			return -1;
+		sum = bpf_csum_diff(0, 0, (__be32 *)cb->b, n4, (__u32)sum);
+		if (sum < 0)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	if (len)
+		return -1;
+	return csum_fold(sum);
+}
+
 #define DNS_HDRLEN 12
 #define DNS_QR 0x8000
 #define DNS_OPCODE 0x7800
@@ -116,6 +215,9 @@ struct {
 #define DNS_RD 0x0100
 #define DNS_CD 0x0010
 #define EDNS_PAYLOAD 1232
+#ifndef LS_XDP_EDNS_OPTS
+#define LS_XDP_EDNS_OPTS 8 /* EDNS options walked per query */
+#endif
 #define FRAME_MAX 4096
 
 struct dnshdr {
@@ -175,14 +277,14 @@ static __always_inline int body_hdr(__u32 ref, struct ls_body_hdr *h)
 /* The length is bounded as len - 1 < size in one register: clang turns two
  * separate checks (len != 0, len <= size) into forms the verifier cannot
  * follow into the helper's size argument. */
-#define STORE_CLASS(map, type, size)                                                   \
-	do {                                                                           \
-		type *b = bpf_map_lookup_elem(&map, &idx);                             \
-		__u64 l = len - 1;                                                     \
-		asm volatile("" : "+r"(l));                                            \
-		if (!b || l >= (size))                                                 \
-			return -1;                                                     \
-		return bpf_xdp_store_bytes(ctx, off, b->data, l + 1);                  \
+#define STORE_CLASS(map, type, size)                                  \
+	do {                                                          \
+		type *b = bpf_map_lookup_elem(&map, &idx);            \
+		__u64 l = len - 1;                                    \
+		asm volatile("" : "+r"(l));                           \
+		if (!b || l >= (size))                                \
+			return -1;                                    \
+		return bpf_xdp_store_bytes(ctx, off, b->data, l + 1); \
 	} while (0)
 
 /* Write the first @len octets of body @ref's data at packet offset @off. */
@@ -202,19 +304,6 @@ static __always_inline long store_body(struct xdp_md *ctx, __u32 off, __u32 ref,
 	}
 	return -1;
 }
-
-/* What the parse found out about the query. */
-struct query {
-	__u32 l3len; /* 20 or 40 */
-	__u32 qlen; /* wire length of the query name */
-	__u32 nlabels;
-	__u16 qtype;
-	__u16 qflags;
-	__u16 udp_size; /* 0 without EDNS */
-	__u8 edns;
-	__u8 dnssec_ok;
-	__u8 v6;
-};
 
 /*
  * The DNS part: header, question, optional OPT; fills @q and the scratch
@@ -265,8 +354,8 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 		}
 		s->name[i] = c;
 	}
-	len = s->qlen;
-	nl = s->nl;
+	len = s->qlen & (2 * LS_XDP_NAME_MAX - 1);
+	nl = s->nl & (2 * LS_XDP_LABELS_MAX - 1);
 	if (!len || len > LS_XDP_NAME_MAX || nl > LS_XDP_LABELS_MAX)
 		return LS_STAT_PASS_QNAME; /* longer than LS_XDP_NAME_MAX */
 	if (s->upper && !casefold)
@@ -302,10 +391,30 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 		return LS_STAT_PASS_MALFORMED;
 	if (opt[0] != 0 || opt[1] != 0 || opt[2] != 41)
 		return LS_STAT_PASS_EDNS;
-	if (rest != LS_XDP_OPT_LEN || opt[9] != 0 || opt[10] != 0)
-		return LS_STAT_PASS_EDNS; /* options (or trailing data): the slow path */
 	if (opt[6] != 0)
 		return LS_STAT_PASS_EDNS; /* version: BADVERS from the slow path */
+	/* Options (cookies, NSID, padding, ...): the engine checks that they
+	 * are well-formed and otherwise ignores them, so well-formed ones are
+	 * answered here too and anything else goes to the slow path (FORMERR). */
+	__u32 rdlen = (__u32)(opt[9] << 8 | opt[10]);
+	if (rest != LS_XDP_OPT_LEN + rdlen || rdlen > 512)
+		return LS_STAT_PASS_EDNS; /* trailing data, or more than we walk */
+	__u32 pos = 0;
+	for (int i = 0; i < LS_XDP_EDNS_OPTS; i++) {
+		if (pos >= rdlen)
+			break;
+		if (rdlen - pos < 4)
+			return LS_STAT_PASS_EDNS;
+		__u8 *o = opt + LS_XDP_OPT_LEN + (pos & 511);
+		if ((void *)(o + 4) > end)
+			return LS_STAT_PASS_MALFORMED;
+		__u32 olen = (__u32)(o[2] << 8 | o[3]);
+		if (rdlen - pos - 4 < olen)
+			return LS_STAT_PASS_EDNS;
+		pos += 4 + olen;
+	}
+	if (pos != rdlen)
+		return LS_STAT_PASS_EDNS; /* more options than LS_XDP_EDNS_OPTS */
 	q->edns = 1;
 	q->udp_size = (__u16)(opt[3] << 8 | opt[4]);
 	q->dnssec_ok = !!(opt[7] & 0x80);
@@ -323,7 +432,6 @@ int ls_xdp(struct xdp_md *ctx)
 	struct iphdr *iph = NULL;
 	struct ipv6hdr *ip6h = NULL;
 	struct udphdr *udph;
-	struct query q = {};
 	__u32 zero = 0, l4len;
 	int proto, r;
 
@@ -331,6 +439,8 @@ int ls_xdp(struct xdp_md *ctx)
 	struct scratch *s = bpf_map_lookup_elem(&ls_scratch, &zero);
 	if (!g || !s)
 		return XDP_PASS;
+	struct query *qp = &s->q;
+	__builtin_memset(qp, 0, sizeof(*qp));
 	__u32 port = g->port;
 
 	proto = parse_ethhdr(&nh, end, &eth);
@@ -350,7 +460,7 @@ int ls_xdp(struct xdp_md *ctx)
 		if (tot < sizeof(*iph) || (void *)iph + tot > end)
 			return PASS(LS_STAT_PASS_MALFORMED);
 		l4len = tot - sizeof(*iph);
-		q.l3len = sizeof(*iph);
+		qp->l3len = sizeof(*iph);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		proto = parse_ip6hdr(&nh, end, &ip6h);
 		if (proto < 0)
@@ -368,8 +478,8 @@ int ls_xdp(struct xdp_md *ctx)
 		l4len = bpf_ntohs(ip6h->payload_len);
 		if (nh.pos + l4len > end)
 			return PASS(LS_STAT_PASS_MALFORMED);
-		q.l3len = sizeof(*ip6h);
-		q.v6 = 1;
+		qp->l3len = sizeof(*ip6h);
+		qp->v6 = 1;
 	} else {
 		return PASS(LS_STAT_PASS_OTHER);
 	}
@@ -387,12 +497,12 @@ int ls_xdp(struct xdp_md *ctx)
 	if (bpf_ntohs(udph->len) != l4len || l4len < sizeof(*udph))
 		return PASS(LS_STAT_PASS_MALFORMED);
 
-	r = parse_dns(nh.pos, end, l4len - sizeof(*udph), s, &q, g->flags & LS_GLOBAL_CASEFOLD);
+	r = parse_dns(nh.pos, end, l4len - sizeof(*udph), s, qp, g->flags & LS_GLOBAL_CASEFOLD);
 	if (r >= 0)
 		return PASS(r);
-	q.qlen = s->qlen & (LS_XDP_NAME_MAX * 2 - 1);
-	q.nlabels = s->nl & (LS_XDP_LABELS_MAX * 2 - 1);
-	if (q.qlen > LS_XDP_NAME_MAX || q.qlen == 0 || q.nlabels > LS_XDP_LABELS_MAX)
+	qp->qlen = s->qlen & (LS_XDP_NAME_MAX * 2 - 1);
+	qp->nlabels = s->nl & (LS_XDP_LABELS_MAX * 2 - 1);
+	if (qp->qlen > LS_XDP_NAME_MAX || qp->qlen == 0 || qp->nlabels > LS_XDP_LABELS_MAX)
 		return PASS(LS_STAT_PASS_QNAME);
 
 	/* The zone: the longest origin that is a suffix of the name. */
@@ -400,12 +510,12 @@ int ls_xdp(struct xdp_md *ctx)
 	struct ls_zone_val *zv = NULL;
 	__u32 zlabels = 0;
 	for (__u32 k = 0; k <= LS_XDP_LABELS_MAX; k++) {
-		if (k > q.nlabels)
+		if (k > qp->nlabels)
 			break;
-		__u32 labels = q.nlabels - k;
+		__u32 labels = qp->nlabels - k;
 		if (labels < 64 && !(mask & (1ULL << labels)))
 			continue;
-		__u32 off = k == q.nlabels ? q.qlen - 1 : s->lab[k & (LS_XDP_LABELS_MAX - 1)];
+		__u32 off = k == qp->nlabels ? qp->qlen - 1 : s->lab[k & (LS_XDP_LABELS_MAX - 1)];
 		if (off >= LS_XDP_NAME_MAX)
 			break;
 		copy_name(s->zkey.name, s->name + off);
@@ -419,7 +529,7 @@ int ls_xdp(struct xdp_md *ctx)
 		return PASS(LS_STAT_PASS_NO_ZONE);
 	/* forget what the loop taught the verifier about the counts */
 	zlabels = s->zlabels & 63;
-	q.nlabels = s->nl & (LS_XDP_LABELS_MAX * 2 - 1);
+	qp->nlabels = s->nl & (LS_XDP_LABELS_MAX * 2 - 1);
 
 	struct ls_zone_ctl ctl;
 	bpf_spin_lock(&zv->lock);
@@ -435,14 +545,14 @@ int ls_xdp(struct xdp_md *ctx)
 	/* The answer: this name and type, this name, or the closest existing ancestor. */
 	struct ls_ans_key *key = &s->key;
 	__u32 is_signed = ctl.flags & (v == LS_CTL_LIVE ? LS_CTL_LIVE_SIGNED : LS_CTL_NEXT_SIGNED);
-	__u8 kflags = (q.dnssec_ok && is_signed) ? LS_KEY_DO : 0;
+	__u8 kflags = (qp->dnssec_ok && is_signed) ? LS_KEY_DO : 0;
 	struct ls_ans_val *av;
 	__u32 body = 0;
 
 	key->gen = v == LS_CTL_LIVE ? ctl.live_gen : ctl.next_gen;
 	key->flags = kflags;
 	key->pad = 0;
-	key->qtype = q.qtype;
+	key->qtype = qp->qtype;
 	copy_name(key->name, s->name);
 	av = bpf_map_lookup_elem(&ls_answers, key);
 	if (!av) {
@@ -453,10 +563,10 @@ int ls_xdp(struct xdp_md *ctx)
 		body = av->body;
 	} else {
 		for (__u32 k = 1; k <= LS_XDP_WALK_MAX; k++) {
-			if (k + zlabels > q.nlabels)
+			if (k + zlabels > qp->nlabels)
 				break;
-			__u32 off = k == q.nlabels ? q.qlen - 1 :
-						     s->lab[k & (LS_XDP_LABELS_MAX - 1)];
+			__u32 off = k == qp->nlabels ? qp->qlen - 1 :
+						       s->lab[k & (LS_XDP_LABELS_MAX - 1)];
 			if (off >= LS_XDP_NAME_MAX)
 				break;
 			copy_name(key->name, s->name + off);
@@ -467,7 +577,7 @@ int ls_xdp(struct xdp_md *ctx)
 				continue;
 			body = av->below;
 			if (av->flags & LS_ANS_WILDCARD) {
-				key->qtype = q.qtype;
+				key->qtype = qp->qtype;
 				key->flags = kflags | LS_KEY_BELOW;
 				av = bpf_map_lookup_elem(&ls_answers, key);
 				if (av)
@@ -486,51 +596,58 @@ int ls_xdp(struct xdp_md *ctx)
 	/* Size: as the engine does it, the whole answer, or TC=1 with the
 	 * question only when the required sections do not fit. In between
 	 * (optional additional records left out) the slow path answers. */
-	__u32 qend = DNS_HDRLEN + q.qlen + 4;
+	__u32 qend = DNS_HDRLEN + qp->qlen + 4;
 	__u32 limit = 512;
-	if (q.edns && q.udp_size > 512)
-		limit = q.udp_size < EDNS_PAYLOAD ? q.udp_size : EDNS_PAYLOAD;
-	if (q.edns)
+	if (qp->edns && qp->udp_size > 512)
+		limit = qp->udp_size < EDNS_PAYLOAD ? qp->udp_size : EDNS_PAYLOAD;
+	if (qp->edns)
 		limit -= LS_XDP_OPT_LEN;
 	__u32 full = qend + bh.len - LS_XDP_OPT_LEN;
 	__u32 blen, tc = 0;
 	__u16 rflags, an, ns, ar;
 	if (full <= limit) {
-		blen = q.edns ? bh.len : bh.len - LS_XDP_OPT_LEN;
+		blen = qp->edns ? bh.len : bh.len - LS_XDP_OPT_LEN;
 		rflags = bh.flags;
 		an = bh.an;
 		ns = bh.ns;
-		ar = bh.ar - (q.edns ? 0 : 1);
+		ar = bh.ar - (qp->edns ? 0 : 1);
 	} else if (qend + bh.req > limit) {
 		if (!bh.tc_flags)
 			return PASS(LS_STAT_PASS_SIZE);
 		tc = 1;
-		blen = q.edns ? LS_XDP_OPT_LEN : 0;
+		blen = qp->edns ? LS_XDP_OPT_LEN : 0;
 		rflags = bh.tc_flags;
 		an = ns = 0;
-		ar = q.edns;
+		ar = qp->edns;
 	} else {
 		return PASS(LS_STAT_PASS_SIZE);
 	}
-	rflags |= q.qflags & (DNS_RD | DNS_CD);
+	rflags |= qp->qflags & (DNS_RD | DNS_CD);
 
 	/* Build the response in place: the question stays where it is. */
 	__u32 l2 = sizeof(struct ethhdr);
-	__u32 dns_off = l2 + q.l3len + sizeof(struct udphdr);
+	__u32 l3 = qp->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	__u32 dns_off = l2 + l3 + sizeof(struct udphdr);
 	__u32 dns_len = qend + blen;
 	__u32 frame = dns_off + dns_len;
 	int delta = (int)frame - (int)(end - data);
 	if (frame > FRAME_MAX)
 		return PASS(LS_STAT_PASS_SIZE);
-	if (delta && bpf_xdp_adjust_tail(ctx, delta))
-		return PASS(LS_STAT_ERROR);
+	if (delta && bpf_xdp_adjust_tail(ctx, delta)) {
+		r = delta > 0 ? ls_grow_head(ctx, delta, dns_off + qend) : -1;
+		if (r == -1)
+			return PASS(LS_STAT_PASS_SIZE); /* no room either side */
+		if (r < 0)
+			return count(LS_STAT_ERROR, XDP_DROP);
+	}
 
 	/* From here on the query is gone: a failure can only drop. */
 	if (blen) {
 		__u32 boff = (dns_off + qend) & (FRAME_MAX - 1);
 		if (tc) {
-			__u8 optrr[LS_XDP_OPT_LEN] = { 0, 0, 41, EDNS_PAYLOAD >> 8, EDNS_PAYLOAD & 0xff };
-			optrr[7] = q.dnssec_ok ? 0x80 : 0;
+			__u8 optrr[LS_XDP_OPT_LEN] = { 0, 0, 41, EDNS_PAYLOAD >> 8,
+						       EDNS_PAYLOAD & 0xff };
+			optrr[7] = qp->dnssec_ok ? 0x80 : 0;
 			if (bpf_xdp_store_bytes(ctx, boff, optrr, LS_XDP_OPT_LEN))
 				return count(LS_STAT_ERROR, XDP_DROP);
 		} else if (store_body(ctx, boff, body, blen)) {
@@ -559,15 +676,15 @@ int ls_xdp(struct xdp_md *ctx)
 			__u8 *p = b + f;
 			if ((void *)(p + 2) > end)
 				return count(LS_STAT_ERROR, XDP_DROP);
-			__u16 ptr = (__u16)((p[0] << 8 | p[1]) + q.qlen);
+			__u16 ptr = (__u16)((p[0] << 8 | p[1]) + qp->qlen);
 			p[0] = ptr >> 8;
 			p[1] = ptr & 0xff;
 		}
-		if (q.edns) {
+		if (qp->edns) {
 			__u8 *fl = b + ((blen - 4) & 2047); /* the OPT's flags: DO as asked */
 			if ((void *)(fl + 1) > end)
 				return count(LS_STAT_ERROR, XDP_DROP);
-			*fl = q.dnssec_ok ? 0x80 : 0;
+			*fl = qp->dnssec_ok ? 0x80 : 0;
 		}
 	}
 
@@ -581,7 +698,7 @@ int ls_xdp(struct xdp_md *ctx)
 
 	__u32 ulen = sizeof(struct udphdr) + dns_len;
 	__s64 sum;
-	if (!q.v6) {
+	if (!qp->v6) {
 		struct iphdr *ip = data + l2;
 		if ((void *)(ip + 1) > end)
 			return count(LS_STAT_ERROR, XDP_DROP);
@@ -615,7 +732,7 @@ int ls_xdp(struct xdp_md *ctx)
 		} ph = { ip6->saddr, ip6->daddr, bpf_htonl(ulen), { 0, 0, 0 }, IPPROTO_UDP };
 		sum = bpf_csum_diff(0, 0, (__be32 *)&ph, sizeof(ph), 0);
 	}
-	struct udphdr *u = data + l2 + q.l3len;
+	struct udphdr *u = data + l2 + l3;
 	if ((void *)(u + 1) > end)
 		return count(LS_STAT_ERROR, XDP_DROP);
 	__be16 sp = u->source;
@@ -623,10 +740,14 @@ int ls_xdp(struct xdp_md *ctx)
 	u->dest = sp;
 	u->len = bpf_htons(ulen);
 	u->check = 0;
-	sum = csum_packet(u, end, ulen, (__u32)sum);
-	if (sum < 0)
+	int c = ls_csum(ctx, l2 + l3, ulen, (__u32)sum);
+	if (c < 0)
 		return count(LS_STAT_ERROR, XDP_DROP);
-	__u16 c = csum_fold(sum);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	u = data + l2 + l3;
+	if ((void *)(u + 1) > end)
+		return count(LS_STAT_ERROR, XDP_DROP);
 	u->check = c ? c : 0xffff; /* zero means "no checksum": send all ones */
 
 	if (tc)

@@ -91,6 +91,8 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->source, "t.yaml");
 	assert_string_equal(cfg->node.id, "n1");
 	assert_string_equal(cfg->node.state_dir, "/var/lib/lockstep");
+	assert_null(cfg->node.spool_dir);
+	assert_int_equal(cfg->clock.dnssec_margin_ns, 3600000000000ull);
 	assert_int_equal(cfg->service.addr_count, 0);
 	assert_int_equal(cfg->service.port, 53);
 	assert_null(cfg->service.interface);
@@ -125,6 +127,7 @@ static const char every_key[] =
 	"node:\n"
 	"  id: node-1_a.b\n"
 	"  state-dir: /srv/lockstep\n"
+	"  spool-dir: /srv/spool\n"
 	"service:\n"
 	"  addresses: [192.0.2.53, 2001:db8::53, '[2001:db8::54]', 'fe80::1%7']\n"
 	"  port: 5353\n"
@@ -138,6 +141,7 @@ static const char every_key[] =
 	"  ntp-server: 192.0.2.123@1123\n"
 	"  skew-budget: 500us\n"
 	"  lease: 2m\n"
+	"  dnssec-margin: 90m\n"
 	"log:\n"
 	"  level: debug\n"
 	"key:\n"
@@ -179,6 +183,7 @@ static void test_every_key(void **state)
 
 	assert_string_equal(cfg->node.id, "node-1_a.b");
 	assert_string_equal(cfg->node.state_dir, "/srv/lockstep");
+	assert_string_equal(cfg->node.spool_dir, "/srv/spool");
 
 	assert_int_equal(cfg->service.addr_count, 4);
 	assert_string_equal(addr(&cfg->service.addrs[0]), "192.0.2.53@5353");
@@ -204,6 +209,7 @@ static void test_every_key(void **state)
 	assert_string_equal(addr(&cfg->clock.ntp_server), "192.0.2.123@1123");
 	assert_int_equal(cfg->clock.skew_budget_ns, 500000ull);
 	assert_int_equal(cfg->clock.lease_ns, 120000000000ull);
+	assert_int_equal(cfg->clock.dnssec_margin_ns, 5400000000000ull);
 	assert_int_equal(cfg->log_level, LS_LOG_DEBUG);
 
 	assert_int_equal(cfg->key_count, 5);
@@ -401,6 +407,15 @@ static const struct error_case error_cases[] = {
 	{ N "clock: {lease: 2h}\n", 2, 16, "out of range" },
 	{ N "clock: {skew-budget: 0ms}\n", 2, 22, "out of range 1us..60s" },
 	{ N "clock: {skew-budget: 99999999999999999999h}\n", 2, 22, "out of range" },
+	{ N "clock: {dnssec-margin: 169h}\n", 2, 24,
+	  "clock.dnssec-margin: duration '169h' out of range 0s..168h" },
+	{ N "clock: {dnssec-margin: 1}\n", 2, 24, "bad duration '1'" },
+	{ N "clock: {margin: 61s}\n", 2, 17, "clock.margin: duration '61s' out of range 0s..60s" },
+	{ N "clock: {kernel-check: off}\n", 2, 23, "enforce or report" },
+	{ N "clock: {socket-dir: run/lockstep}\n", 2, 21, "not an absolute path" },
+	{ N "hooks: {timeout: 50ms}\n", 2, 18,
+	  "hooks.timeout: duration '50ms' out of range 100ms..1h" },
+	{ "node: {id: n, spool-dir: relative/dir}\n", 1, 26, "node.spool-dir" },
 	/* domain names */
 	{ N "zone: [{domain: a..b., file: /a}]\n", 2, 17,
 	  "zone.domain: 'a..b.' is not a valid domain name" },
@@ -785,15 +800,113 @@ static void test_names(void **state)
 	assert_string_equal(ls_config_xdp_name(LS_CONFIG_XDP_GENERIC), "generic");
 }
 
+/* catalog.groups: RFC 9432 group names mapped to a configured zone's settings. */
+/* The clock guard's and the hooks' options (agent/clockguard.h, agent/hooks.h). */
+static void test_clock_and_hooks(void **state)
+{
+	struct ls_config *cfg = parse_ok("node: {id: n1}\n");
+
+	assert_int_equal(cfg->clock.margin_ns, 0);
+	assert_false(cfg->clock.kernel_check_report);
+	assert_string_equal(cfg->clock.socket_dir, "/run/lockstep");
+	assert_int_equal(cfg->hooks.timeout_ns, 10000000000ull);
+	ls_config_free(cfg);
+	cfg = parse_ok("node: {id: n1}\n"
+		       "clock: {margin: 250us, kernel-check: report, socket-dir: /run/x}\n"
+		       "hooks: {on-serve: /bin/up, timeout: 3s}\n");
+	assert_int_equal(cfg->clock.margin_ns, 250000ull);
+	assert_true(cfg->clock.kernel_check_report);
+	assert_string_equal(cfg->clock.socket_dir, "/run/x");
+	assert_int_equal(cfg->hooks.timeout_ns, 3000000000ull);
+	ls_config_free(cfg);
+	cfg = parse_ok("node: {id: n1}\nclock: {kernel-check: enforce, margin: 0s}\n");
+	assert_false(cfg->clock.kernel_check_report);
+	ls_config_free(cfg);
+}
+
+static void test_catalog_groups(void **state)
+{
+	static const char base[] = "node: {id: n1}\n"
+				   "remote: [{id: r, address: 192.0.2.1}]\n"
+				   "zone: [{domain: tpl.example., file: /z, dnssec: required}]\n";
+	char text[1024];
+	struct ls_config *cfg;
+
+	snprintf(text, sizeof(text),
+		 "%scatalog:\n  - zone: catz.\n    primaries: r\n    groups:\n"
+		 "      - {group: signed, settings-from: TPL.example}\n",
+		 base);
+	cfg = parse_ok(text);
+	assert_int_equal(cfg->catalogs[0].group_count, 1);
+	assert_string_equal(cfg->catalogs[0].groups[0].name, "signed");
+	assert_string_equal(cfg->catalogs[0].groups[0].domain, "tpl.example.");
+	assert_ptr_equal(ls_config_zone_find(cfg, cfg->catalogs[0].groups[0].zone),
+			 &cfg->zones[0]);
+	ls_config_free(cfg);
+
+	snprintf(text, sizeof(text),
+		 "%scatalog:\n  - zone: catz.\n    primaries: r\n    groups:\n"
+		 "      - {group: signed, settings-from: nope.example.}\n",
+		 base);
+	expect_only(text, 8, 40, "'nope.example.' is not a configured zone");
+	snprintf(text, sizeof(text),
+		 "%scatalog:\n  - zone: catz.\n    primaries: r\n    groups:\n"
+		 "      - {group: a, settings-from: tpl.example.}\n"
+		 "      - {group: a, settings-from: tpl.example.}\n",
+		 base);
+	expect_only(text, 9, 35, "group 'a' mapped twice");
+	snprintf(text, sizeof(text),
+		 "%scatalog:\n  - zone: catz.\n    primaries: r\n    groups:\n"
+		 "      - {group: a}\n",
+		 base);
+	expect_only(text, 8, 9, "missing required key 'settings-from'");
+	snprintf(text, sizeof(text),
+		 "%scatalog:\n  - zone: catz.\n    primaries: r\n    groups: x\n", base);
+	expect_only(text, 7, 13, "expected a list");
+}
+
+/* notify: on zones and catalogs, a list of remote ids like primaries. */
+static void test_notify_lists(void **state)
+{
+	static const char base[] =
+		"node: {id: n1}\nremote: [{id: r, address: 192.0.2.1}, {id: s, address: 192.0.2.2}]\n";
+	char text[1024];
+	struct ls_config *cfg;
+
+	snprintf(text, sizeof(text),
+		 "%szone: [{domain: a.example., primaries: r, notify: [s, r]},\n"
+		 "       {domain: b.example., primaries: r}]\n"
+		 "catalog: [{zone: catz., primaries: r, notify: s}]\n",
+		 base);
+	cfg = parse_ok(text);
+	assert_int_equal(cfg->zones[0].notify_count, 2);
+	assert_string_equal(cfg->zones[0].notify[0]->id, "s");
+	assert_string_equal(cfg->zones[0].notify[1]->id, "r");
+	assert_int_equal(cfg->zones[1].notify_count, 0);
+	assert_null(cfg->zones[1].notify);
+	assert_int_equal(cfg->catalogs[0].notify_count, 1);
+	assert_string_equal(cfg->catalogs[0].notify[0]->id, "s");
+	ls_config_free(cfg);
+
+	snprintf(text, sizeof(text), "%szone: [{domain: a.example., primaries: r, notify: [t]}]\n",
+		 base);
+	assert_true(has_error(text, 3, 52, "no remote with id 't'"));
+	snprintf(text, sizeof(text),
+		 "%szone: [{domain: a.example., primaries: r, notify: [s, s]}]\n", base);
+	assert_true(has_error(text, 3, 55, "remote 's' is listed twice"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_lookups),	     cmocka_unit_test(test_example_files),
-		cmocka_unit_test(test_errors),	     cmocka_unit_test(test_single_errors),
-		cmocka_unit_test(test_error_format), cmocka_unit_test(test_many_errors),
-		cmocka_unit_test(test_hostile),	     cmocka_unit_test(test_duration),
-		cmocka_unit_test(test_addr_port),    cmocka_unit_test(test_names),
+		cmocka_unit_test(test_catalog_groups), cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),      cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_example_files),  cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_single_errors),  cmocka_unit_test(test_error_format),
+		cmocka_unit_test(test_many_errors),    cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_duration),       cmocka_unit_test(test_addr_port),
+		cmocka_unit_test(test_names),	       cmocka_unit_test(test_clock_and_hooks),
+		cmocka_unit_test(test_notify_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

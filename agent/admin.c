@@ -1,0 +1,991 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * admin.c — see admin.h.
+ *
+ * The loop side follows agent/server.c (non-blocking sockets, level-
+ * triggered libev watchers, bounded work per event) with two differences
+ * that the administrative traffic brings:
+ *  - A TCP request may be answered by a stream (a zone transfer) or later
+ *    (the opcode-5 handler asks the notifier first). Requests on one
+ *    connection are answered strictly in order, so while a stream or a
+ *    deferred answer is outstanding the connection reads nothing more; the
+ *    peer's requests wait in its socket buffer (RFC 7766 allows a server to
+ *    process them one after another).
+ *  - A stream is produced as the socket drains: messages are appended to
+ *    the connection's output while it holds less than OUT_HIGH octets, and
+ *    the write watcher asks for more. A transfer of any size therefore
+ *    costs one message of work per turn of the loop, never a blocking
+ *    write, and memory of about OUT_HIGH plus one message per connection.
+ * The idle timeout counts progress in either direction, so a slow but
+ * moving transfer is not cut; a peer that stops reading is.
+ * Traffic here is low (peers and primaries), so UDP uses plain
+ * recvfrom/sendto rather than the service path's batches.
+ */
+#include "agent/admin.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/xfrout.h"
+#include "common/log.h"
+#include "common/message.h"
+#include "common/tsig.h"
+
+#define UDP_ROUNDS 64 /* datagrams per readiness event */
+#define TCP_MAX_REQUEST 16384 /* larger length prefixes close the connection */
+#define OUT_HIGH (64u * 1024) /* unsent octets above which nothing more is produced */
+#define RESP_LEN LS_MSG_MAXLEN
+
+struct ls_admin;
+
+struct udp_sock {
+	ev_io io;
+	int fd;
+	struct ls_admin *a;
+};
+
+struct tcp_listener {
+	ev_io io;
+	int fd;
+	struct ls_admin *a;
+};
+
+/* A deferred UDP answer (opcode 5): where it goes. */
+struct udp_pending {
+	struct udp_pending *prev, *next;
+	struct ls_admin *a;
+	int fd;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+};
+
+struct conn {
+	struct conn *prev, *next;
+	struct ls_admin *a;
+	int fd;
+	ev_io rio, wio;
+	ev_timer timer;
+	ev_tstamp last;
+	uint8_t *in;
+	size_t in_len, in_cap;
+	uint8_t *out;
+	size_t out_off, out_len, out_cap;
+	struct ls_xfrout *xfr; /* a transfer being sent */
+	uint8_t xfr_origin[LS_DNAME_MAXLEN];
+	char peer[INET6_ADDRSTRLEN + 8];
+	bool waiting; /* a deferred answer is outstanding */
+	bool in_dispatch; /* inside ls_admin_dispatch(): a reply must not re-enter */
+	bool eof;
+	bool closing; /* closed as soon as the output is out */
+};
+
+struct ls_admin {
+	struct ev_loop *loop;
+	const struct ls_config *cfg;
+	struct ls_admin_ops ops;
+	struct ls_admin_opts opts;
+	/* shallow copies of the keys some remote uses: only those may sign */
+	struct ls_config_key *keys;
+	size_t nkeys;
+	ls_admin_update_fn update;
+	ls_admin_forget_fn forget;
+	void *hctx;
+	struct udp_sock *udp;
+	struct tcp_listener *tcp;
+	size_t naddrs;
+	struct conn *conns;
+	size_t nconns;
+	struct udp_pending *pending;
+	struct ls_admin_stats st;
+	uint8_t resp[RESP_LEN];
+	uint8_t rbuf[LS_ADMIN_UDP_BUFLEN];
+};
+
+static uint64_t unix_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static const char *peer_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(buf, len, "%s@%u", host, port);
+	return buf;
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static int collect_keys(const struct ls_config *cfg, struct ls_config_key **keys, size_t *n)
+{
+	struct ls_config_key *v = calloc(cfg->key_count ? cfg->key_count : 1, sizeof(*v));
+	size_t k = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->key_count; i++) {
+		bool used = false;
+
+		for (size_t j = 0; j < cfg->remote_count && !used; j++)
+			used = cfg->remotes[j].key == &cfg->keys[i];
+		if (used)
+			v[k++] = cfg->keys[i];
+	}
+	*keys = v;
+	*n = k;
+	return 0;
+}
+
+/* ---- the dispatcher -------------------------------------------------------- */
+
+/* Start a response to @m (header and, when it parsed that far, the question). */
+static void begin(struct ls_msg_writer *w, const struct ls_msg *m, uint8_t *resp, size_t cap,
+		  unsigned rcode, bool question)
+{
+	ls_msg_writer_init(w, resp, cap);
+	ls_msg_set_header(w, m->id,
+			  LS_FLAG_QR | (m->flags & (LS_OPCODE_MASK | LS_FLAG_RD)) | (rcode & 0xf));
+	if (question && m->qname_len > 0 && m->count[LS_SECTION_QUESTION] > 0)
+		ls_msg_put_question(w, m->qname, m->qtype, m->qclass);
+}
+
+/* Finish: sign when the request was verified. Returns the length or 0. */
+static int finish(struct ls_msg_writer *w, struct ls_tsig *t, uint64_t now, uint16_t error)
+{
+	size_t len = ls_msg_len(w);
+
+	if (t->key && ls_tsig_sign(t, w->buf, &len, w->size, now, error))
+		return 0;
+	return (int)len;
+}
+
+static int answer_flags(const struct ls_msg *m, struct ls_tsig *t, uint64_t now, uint8_t *resp,
+			size_t cap, unsigned rcode, uint16_t flags)
+{
+	struct ls_msg_writer w;
+
+	begin(&w, m, resp, cap, rcode, true);
+	ls_msg_set_flags(&w, ls_msg_get_flags(&w) | flags);
+	return finish(&w, t, now, 0);
+}
+
+static int answer_rcode(const struct ls_msg *m, struct ls_tsig *t, uint64_t now, uint8_t *resp,
+			size_t cap, unsigned rcode)
+{
+	return answer_flags(m, t, now, resp, cap, rcode, 0);
+}
+
+/* FORMERR to a message that did not parse: the header alone, unsigned. */
+static int answer_formerr(const struct ls_msg *m, uint8_t *resp, size_t cap)
+{
+	struct ls_msg_writer w;
+
+	begin(&w, m, resp, cap, LS_RCODE_FORMERR, false);
+	return (int)ls_msg_len(&w);
+}
+
+static int answer_soa(struct ls_admin *a, const struct ls_msg *m, const struct ls_zone *z,
+		      struct ls_tsig *t, uint64_t now, uint8_t *resp, size_t cap)
+{
+	const struct ls_zone_node *apex = ls_zone_apex(z);
+	const struct ls_zone_rrset *soa = ls_zone_node_rrset(z, apex, LS_TYPE_SOA);
+	struct ls_zone_rdata_iter it;
+	struct ls_msg_writer w;
+	const uint8_t *rd;
+	uint16_t len;
+
+	begin(&w, m, resp, cap, LS_RCODE_NOERROR, true);
+	ls_msg_set_flags(&w, ls_msg_get_flags(&w) | LS_FLAG_AA);
+	if (soa) {
+		ls_zone_rdata_begin(z, soa, &it);
+		if (ls_zone_rdata_next(&it, &rd, &len))
+			ls_msg_put_rr(&w, LS_SECTION_ANSWER, m->qname, LS_TYPE_SOA, LS_CLASS_IN,
+				      soa->ttl, rd, len);
+	}
+	a->st.soa_answered++;
+	return finish(&w, t, now, 0);
+}
+
+/* The TSIG of a request failed: NOTAUTH with the error (RFC 8945 §5.2). */
+static int answer_tsig_error(struct ls_admin *a, const struct ls_msg *m, struct ls_tsig *t,
+			     const struct ls_tsig_status *st, uint64_t now, uint8_t *resp,
+			     size_t cap, const char *peer)
+{
+	struct ls_msg_writer w;
+	size_t len;
+
+	a->st.tsig_refused++;
+	pr_warn("admin: %s from %s: TSIG: %s",
+		ls_msg_opcode(m) == LS_OPCODE_NOTIFY ? "NOTIFY" : "request", peer,
+		st->why ? st->why : "refused");
+	begin(&w, m, resp, cap, st->rcode, true);
+	if (st->error == LS_RCODE_BADTIME)
+		return finish(&w, t, now, LS_RCODE_BADTIME);
+	len = ls_msg_len(&w);
+	if (st->error && ls_tsig_append_error(m, resp, &len, cap, now, st->error))
+		return 0;
+	return (int)len;
+}
+
+static int do_notify(struct ls_admin *a, const struct ls_msg *m, const uint8_t *origin,
+		     const struct ls_config_key *key, struct ls_tsig *t,
+		     const struct ls_admin_req *req, uint8_t *resp, size_t cap, const char *peer)
+{
+	const struct ls_config_remote *remote = NULL;
+	char zone[LS_DNAME_STRLEN];
+	int err, len;
+
+	ls_dname_to_str(zone, sizeof(zone), origin);
+	if (m->count[LS_SECTION_QUESTION] != 1 || m->qtype != LS_TYPE_SOA) {
+		a->st.malformed++;
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_FORMERR);
+	}
+	err = a->ops.primary ? a->ops.primary(a->ops.ctx, origin, req->from, &remote) : -ENOENT;
+	if (err == -ENOENT) {
+		a->st.notify_refused++;
+		pr_warn("admin: NOTIFY for %s from %s refused: not a zone with primaries here",
+			zone, peer);
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTAUTH);
+	}
+	if (err) {
+		a->st.notify_refused++;
+		pr_warn("admin: NOTIFY for %s from %s refused: not a primary of the zone", zone,
+			peer);
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_REFUSED);
+	}
+	if (remote->key && (!key || !ls_dname_equal(key->name, remote->key->name))) {
+		a->st.notify_refused++;
+		pr_warn("admin: NOTIFY for %s from %s refused: not signed with key %s of "
+			"primary %s",
+			zone, peer, remote->key->id, remote->id);
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTAUTH);
+	}
+	a->st.notify_accepted++;
+	len = answer_flags(m, t, req->now, resp, cap, LS_RCODE_NOERROR, LS_FLAG_AA);
+	pr_info("admin: NOTIFY for %s from %s (primary %s): refreshing", zone, peer, remote->id);
+	if (a->ops.refresh)
+		a->ops.refresh(a->ops.ctx, origin);
+	return len;
+}
+
+static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *origin,
+		    const struct ls_config_key *key, struct ls_tsig *t,
+		    const struct ls_admin_req *req, uint8_t *resp, size_t cap,
+		    struct ls_admin_result *res, const char *peer)
+{
+	const struct ls_zone *z;
+	char zone[LS_DNAME_STRLEN];
+	int err;
+
+	if (m->count[LS_SECTION_QUESTION] != 1) {
+		a->st.malformed++;
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_FORMERR);
+	}
+	if (m->qclass != LS_CLASS_IN ||
+	    (m->qtype != LS_TYPE_SOA && m->qtype != LS_TYPE_AXFR && m->qtype != LS_TYPE_IXFR)) {
+		a->st.refused++;
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_REFUSED);
+	}
+	z = a->ops.live ? a->ops.live(a->ops.ctx, origin) : NULL;
+	if (m->qtype == LS_TYPE_SOA) {
+		if (!z) {
+			a->st.refused++;
+			return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_REFUSED);
+		}
+		return answer_soa(a, m, z, t, req->now, resp, cap);
+	}
+	ls_dname_to_str(zone, sizeof(zone), origin);
+	if (!key) {
+		a->st.xfr_refused++;
+		pr_warn("admin: %s of %s from %s refused: not TSIG-signed",
+			m->qtype == LS_TYPE_AXFR ? "AXFR" : "IXFR", zone, peer);
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTAUTH);
+	}
+	if (!z) {
+		a->st.xfr_refused++;
+		pr_warn("admin: %s of %s from %s refused: no verified version held",
+			m->qtype == LS_TYPE_AXFR ? "AXFR" : "IXFR", zone, peer);
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTAUTH);
+	}
+	if (!req->tcp) {
+		if (m->qtype == LS_TYPE_IXFR)
+			return answer_soa(a, m, z, t, req->now, resp, cap); /* RFC 1995 §2 */
+		a->st.notimp++;
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTIMP);
+	}
+	err = ls_xfrout_new(m, z, t, &res->xfr);
+	if (err == -EINVAL) {
+		a->st.malformed++;
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_FORMERR);
+	}
+	if (err)
+		return err;
+	memcpy(res->xfr_origin, origin, ls_dname_len(origin));
+	a->st.xfr_started++;
+	pr_info("admin: %s of %s serial %u to %s (key %s)%s",
+		m->qtype == LS_TYPE_AXFR ? "AXFR" : "IXFR", zone, ls_xfrout_serial(res->xfr), peer,
+		key->id, ls_xfrout_uptodate(res->xfr) ? ": up to date" : "");
+	return 0;
+}
+
+int ls_admin_dispatch(struct ls_admin *a, const struct ls_admin_req *req, uint8_t *resp, size_t cap,
+		      struct ls_admin_result *res)
+{
+	struct ls_msg m;
+	struct ls_tsig t;
+	struct ls_tsig_status st = { 0 };
+	const struct ls_config_key *key = NULL;
+	uint8_t origin[LS_DNAME_MAXLEN];
+	char peer[INET6_ADDRSTRLEN + 8];
+	unsigned opcode;
+	int err, len = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (req->len < LS_MSG_HDRLEN || cap < LS_ADMIN_UDP_BUFLEN) {
+		a->st.malformed++;
+		return 0;
+	}
+	if (req->wire[2] & (LS_FLAG_QR >> 8))
+		return 0; /* a response: answering it could start a loop */
+	peer_str(req->from, peer, sizeof(peer));
+	opcode = (req->wire[2] >> 3) & 0xf;
+	if (opcode == LS_OPCODE_UPDATE && a->update) {
+		/* NEWZONE_NOTIFY or UPDATE: the handler parses, authenticates, answers */
+		res->deferred = true;
+		if (a->update(a->hctx, req->wire, req->len, req->from, req->reply, req->rctx) ==
+		    0) {
+			a->st.update_handled++;
+			return 0;
+		}
+		res->deferred = false;
+	}
+	ls_tsig_init(&t, NULL);
+	err = ls_msg_parse(&m, req->wire, req->len);
+	if (err || m.end != m.len) {
+		a->st.malformed++;
+		return answer_formerr(&m, resp, cap);
+	}
+	if (opcode != LS_OPCODE_QUERY && opcode != LS_OPCODE_NOTIFY) {
+		a->st.notimp++;
+		return answer_rcode(&m, &t, req->now, resp, cap, LS_RCODE_NOTIMP);
+	}
+	if (m.has_tsig) {
+		err = ls_tsig_verify_request(&t, a->keys, a->nkeys, &m, req->now, 0, &st);
+		if (err == -EBADMSG) {
+			a->st.malformed++;
+			a->st.tsig_refused++;
+			len = answer_rcode(&m, &t, req->now, resp, cap, LS_RCODE_FORMERR);
+			goto clear_tsig;
+		}
+		if (err) {
+			len = answer_tsig_error(a, &m, &t, &st, req->now, resp, cap, peer);
+			goto clear_tsig;
+		}
+		key = st.key;
+	}
+	if (m.count[LS_SECTION_QUESTION] == 0) {
+		a->st.malformed++;
+		len = answer_rcode(&m, &t, req->now, resp, cap, LS_RCODE_FORMERR);
+		goto clear_tsig;
+	}
+	ls_dname_copy_lower(origin, m.qname);
+	if (opcode == LS_OPCODE_NOTIFY)
+		len = do_notify(a, &m, origin, key, &t, req, resp, cap, peer);
+	else
+		len = do_query(a, &m, origin, key, &t, req, resp, cap, res, peer);
+clear_tsig:
+	ls_tsig_clear(&t); /* a no-op when the transfer took the transaction over */
+	return len;
+}
+
+/* ---- UDP --------------------------------------------------------------------- */
+
+static void udp_reply(void *rctx, const uint8_t *resp, size_t len)
+{
+	struct udp_pending *p = rctx;
+	struct ls_admin *a = p->a;
+
+	if (len)
+		sendto(p->fd, resp, len, MSG_DONTWAIT, (struct sockaddr *)&p->peer, p->peerlen);
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		a->pending = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	free(p);
+}
+
+static void on_udp(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct udp_sock *u = w->data;
+	struct ls_admin *a = u->a;
+
+	for (int i = 0; i < UDP_ROUNDS; i++) {
+		struct udp_pending *p = calloc(1, sizeof(*p));
+		struct ls_admin_result res;
+		struct ls_admin_req req;
+		ssize_t n;
+		int len;
+
+		if (!p)
+			return;
+		p->peerlen = sizeof(p->peer);
+		n = recvfrom(u->fd, a->rbuf, sizeof(a->rbuf), MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&p->peer, &p->peerlen);
+		if (n < 0) {
+			free(p);
+			return;
+		}
+		a->st.udp_requests++;
+		if ((size_t)n > sizeof(a->rbuf)) {
+			a->st.malformed++;
+			free(p);
+			continue;
+		}
+		p->a = a;
+		p->fd = u->fd;
+		/* linked first: a handler may reply before returning */
+		p->next = a->pending;
+		if (a->pending)
+			a->pending->prev = p;
+		a->pending = p;
+		req = (struct ls_admin_req){ .wire = a->rbuf,
+					     .len = (size_t)n,
+					     .from = (struct sockaddr *)&p->peer,
+					     .tcp = false,
+					     .now = unix_now(),
+					     .reply = udp_reply,
+					     .rctx = p };
+		len = ls_admin_dispatch(a, &req, a->resp, LS_ADMIN_UDP_BUFLEN, &res);
+		ls_xfrout_free(res.xfr); /* never over UDP; defensive */
+		if (res.deferred)
+			continue;
+		if (len > 0)
+			sendto(u->fd, a->resp, (size_t)len, MSG_DONTWAIT,
+			       (struct sockaddr *)&p->peer, p->peerlen);
+		udp_reply(p, NULL, 0); /* unlink and free */
+	}
+}
+
+/* ---- TCP ----------------------------------------------------------------------- */
+
+static void conn_close(struct conn *c)
+{
+	struct ls_admin *a = c->a;
+
+	if (c->waiting && a->forget)
+		a->forget(a->hctx, c);
+	if (c->xfr) {
+		a->st.xfr_aborted++;
+		pr_warn("admin: transfer to %s cut after %llu messages", c->peer,
+			(unsigned long long)ls_xfrout_messages(c->xfr));
+		ls_xfrout_free(c->xfr);
+	}
+	ev_io_stop(a->loop, &c->rio);
+	ev_io_stop(a->loop, &c->wio);
+	ev_timer_stop(a->loop, &c->timer);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		a->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	a->nconns--;
+	a->st.tcp_closed++;
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static int out_append(struct conn *c, const uint8_t *resp, size_t len)
+{
+	size_t need;
+
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	need = c->out_len + 2 + len;
+	if (need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 1024;
+		uint8_t *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (!p)
+			return -ENOMEM;
+		c->out = p;
+		c->out_cap = cap;
+	}
+	c->out[c->out_len] = (uint8_t)(len >> 8);
+	c->out[c->out_len + 1] = (uint8_t)len;
+	memcpy(c->out + c->out_len + 2, resp, len);
+	c->out_len = need;
+	return 0;
+}
+
+/* Write what is pending. 0, or -1 when the connection was closed. */
+static int conn_flush(struct conn *c)
+{
+	struct ls_admin *a = c->a;
+
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			c->last = ev_now(a->loop);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ev_io_start(a->loop, &c->wio);
+			return 0;
+		}
+		conn_close(c);
+		return -1;
+	}
+	c->out_off = c->out_len = 0;
+	ev_io_stop(a->loop, &c->wio);
+	return 0;
+}
+
+static size_t unsent(const struct conn *c)
+{
+	return c->out_len - c->out_off;
+}
+
+/* Produce transfer messages while the output has room. 0, or -1: closed. */
+static int pump(struct conn *c)
+{
+	struct ls_admin *a = c->a;
+
+	while (c->xfr && unsent(c) < OUT_HIGH) {
+		const struct ls_zone *z =
+			a->ops.live ? a->ops.live(a->ops.ctx, c->xfr_origin) : NULL;
+		int n = ls_xfrout_next(c->xfr, z, unix_now(), a->resp, sizeof(a->resp));
+
+		if (n == 0) {
+			a->st.xfr_done++;
+			pr_info("admin: transfer of serial %u to %s: %llu records in %llu messages",
+				ls_xfrout_serial(c->xfr), c->peer,
+				(unsigned long long)ls_xfrout_records(c->xfr),
+				(unsigned long long)ls_xfrout_messages(c->xfr));
+			ls_xfrout_free(c->xfr);
+			c->xfr = NULL;
+			break;
+		}
+		if (n < 0 || out_append(c, a->resp, (size_t)n)) {
+			/* the version changed under the stream (or no memory): the
+			 * client sees a cut stream and retries against the new one */
+			if (n == -ESTALE)
+				pr_info("admin: transfer to %s: a newer version went live; "
+					"stream cut",
+					c->peer);
+			conn_close(c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void conn_reply(void *rctx, const uint8_t *resp, size_t len);
+
+/*
+ * Answer complete requests in order while nothing is outstanding, then
+ * write. 0, or -1 when the connection was closed.
+ */
+static int conn_process(struct conn *c)
+{
+	struct ls_admin *a = c->a;
+
+	for (;;) {
+		if (pump(c))
+			return -1;
+		while (!c->xfr && !c->waiting && unsent(c) < OUT_HIGH && c->in_len >= 2) {
+			size_t len = (size_t)c->in[0] << 8 | c->in[1];
+			struct ls_admin_result res;
+			struct ls_admin_req req;
+			int r;
+
+			if (len < LS_MSG_HDRLEN || len > TCP_MAX_REQUEST) {
+				a->st.malformed++;
+				conn_close(c);
+				return -1;
+			}
+			if (c->in_len < 2 + len)
+				break;
+			a->st.tcp_requests++;
+			req = (struct ls_admin_req){ .wire = c->in + 2,
+						     .len = len,
+						     .from = NULL,
+						     .tcp = true,
+						     .now = unix_now(),
+						     .reply = conn_reply,
+						     .rctx = c };
+			{
+				struct sockaddr_storage ss;
+				socklen_t sl = sizeof(ss);
+
+				if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0)
+					req.from = (struct sockaddr *)&ss;
+				c->waiting = true;
+				c->in_dispatch = true;
+				r = ls_admin_dispatch(a, &req, a->resp, sizeof(a->resp), &res);
+				c->in_dispatch = false;
+			}
+			memmove(c->in, c->in + 2 + len, c->in_len - 2 - len);
+			c->in_len -= 2 + len;
+			if (!res.deferred)
+				c->waiting = false;
+			if (r > 0 && out_append(c, a->resp, (size_t)r)) {
+				conn_close(c);
+				return -1;
+			}
+			if (res.xfr) {
+				c->xfr = res.xfr;
+				memcpy(c->xfr_origin, res.xfr_origin, sizeof(c->xfr_origin));
+				if (pump(c))
+					return -1;
+			}
+		}
+		if (conn_flush(c))
+			return -1;
+		/* the output drained at once and a stream still has messages */
+		if (!(c->xfr && unsent(c) == 0))
+			break;
+	}
+	if (c->eof && !c->xfr && !c->waiting && unsent(c) == 0) {
+		conn_close(c);
+		return -1;
+	}
+	/* read only when the next request could be answered */
+	if (c->eof || c->xfr || c->waiting || unsent(c) >= OUT_HIGH)
+		ev_io_stop(a->loop, &c->rio);
+	else
+		ev_io_start(a->loop, &c->rio);
+	return 0;
+}
+
+static void conn_reply(void *rctx, const uint8_t *resp, size_t len)
+{
+	struct conn *c = rctx;
+
+	c->waiting = false;
+	if (len && out_append(c, resp, len)) {
+		if (!c->in_dispatch)
+			conn_close(c);
+		return;
+	}
+	if (!c->in_dispatch)
+		conn_process(c);
+}
+
+static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+	ssize_t n;
+
+	if (c->in_len == c->in_cap) {
+		uint8_t *p;
+
+		if (c->in_cap >= 2 + TCP_MAX_REQUEST) {
+			/* full of requests we may not answer yet: wait for the output */
+			ev_io_stop(loop, w);
+			return;
+		}
+		p = realloc(c->in, 2 + TCP_MAX_REQUEST);
+		if (!p) {
+			conn_close(c);
+			return;
+		}
+		c->in = p;
+		c->in_cap = 2 + TCP_MAX_REQUEST;
+	}
+	n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		conn_close(c);
+		return;
+	}
+	if (n == 0)
+		c->eof = true;
+	c->in_len += (size_t)n;
+	c->last = ev_now(loop);
+	conn_process(c);
+}
+
+static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+
+	if (conn_flush(c))
+		return;
+	conn_process(c);
+}
+
+static void on_conn_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+	ev_tstamp after = c->last + c->a->opts.tcp_idle_timeout - ev_now(loop);
+
+	/* a deferred answer has its own timeout (the handler's); wait for it */
+	if (after > 0 || c->waiting) {
+		ev_timer_set(w, after > 0 ? after : c->a->opts.tcp_idle_timeout, 0.);
+		ev_timer_start(loop, w);
+		return;
+	}
+	c->a->st.tcp_timeouts++;
+	conn_close(c);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct tcp_listener *l = w->data;
+	struct ls_admin *a = l->a;
+
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c;
+		int one = 1;
+
+		if (fd < 0)
+			return;
+		if (a->nconns >= a->opts.tcp_max_conns) {
+			a->st.tcp_refused++;
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c)
+			c->in = malloc(512);
+		if (!c || !c->in) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->in_cap = 512;
+		c->a = a;
+		c->fd = fd;
+		peer_str((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		ev_io_init(&c->rio, on_conn_read, fd, EV_READ);
+		ev_io_init(&c->wio, on_conn_write, fd, EV_WRITE);
+		ev_timer_init(&c->timer, on_conn_timer, a->opts.tcp_idle_timeout, 0.);
+		c->rio.data = c->wio.data = c->timer.data = c;
+		c->last = ev_now(loop);
+		c->next = a->conns;
+		if (a->conns)
+			a->conns->prev = c;
+		a->conns = c;
+		a->nconns++;
+		a->st.tcp_accepted++;
+		ev_io_start(loop, &c->rio);
+		ev_timer_start(loop, &c->timer);
+	}
+}
+
+/* ---- sockets and life ----------------------------------------------------------- */
+
+static int open_socket(const struct ls_config_addr *addr, int type)
+{
+	int one = 1, fd, err;
+
+	fd = socket(addr->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (addr->ss.ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, (const struct sockaddr *)&addr->ss, addr->len) ||
+	    (type == SOCK_STREAM && listen(fd, 64)))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+int ls_admin_new_detached(const struct ls_config *cfg, const struct ls_admin_ops *ops,
+			  struct ls_admin **out)
+{
+	struct ls_admin *a = calloc(1, sizeof(*a));
+	int err;
+
+	*out = NULL;
+	if (!a)
+		return -ENOMEM;
+	a->cfg = cfg;
+	if (ops)
+		a->ops = *ops;
+	a->opts.tcp_idle_timeout = LS_ADMIN_TCP_IDLE_TIMEOUT;
+	a->opts.tcp_max_conns = LS_ADMIN_TCP_MAX_CONNS;
+	err = collect_keys(cfg, &a->keys, &a->nkeys);
+	if (err) {
+		free(a);
+		return err;
+	}
+	*out = a;
+	return 0;
+}
+
+int ls_admin_new(struct ev_loop *loop, const struct ls_config *cfg, const struct ls_admin_ops *ops,
+		 const struct ls_admin_opts *opts, struct ls_admin **out)
+{
+	char abuf[LS_CONFIG_ADDR_STRLEN];
+	struct ls_admin *a;
+	size_t n = cfg->admin.listen_count, i;
+	int err;
+
+	err = ls_admin_new_detached(cfg, ops, &a);
+	if (err)
+		return err;
+	a->loop = loop;
+	if (opts && opts->tcp_idle_timeout > 0)
+		a->opts.tcp_idle_timeout = opts->tcp_idle_timeout;
+	if (opts && opts->tcp_max_conns)
+		a->opts.tcp_max_conns = opts->tcp_max_conns;
+	a->udp = calloc(n ? n : 1, sizeof(*a->udp));
+	a->tcp = calloc(n ? n : 1, sizeof(*a->tcp));
+	if (!a->udp || !a->tcp) {
+		err = -ENOMEM;
+		goto free_admin;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ls_config_addr *addr = &cfg->admin.listen[i];
+
+		a->udp[i].fd = open_socket(addr, SOCK_DGRAM);
+		if (a->udp[i].fd < 0) {
+			err = a->udp[i].fd;
+			goto fail_bind;
+		}
+		a->tcp[i].fd = open_socket(addr, SOCK_STREAM);
+		if (a->tcp[i].fd < 0) {
+			err = a->tcp[i].fd;
+			close(a->udp[i].fd);
+			goto fail_bind;
+		}
+		a->udp[i].a = a->tcp[i].a = a;
+		ev_io_init(&a->udp[i].io, on_udp, a->udp[i].fd, EV_READ);
+		ev_io_init(&a->tcp[i].io, on_accept, a->tcp[i].fd, EV_READ);
+		a->udp[i].io.data = &a->udp[i];
+		a->tcp[i].io.data = &a->tcp[i];
+		ev_io_start(loop, &a->udp[i].io);
+		ev_io_start(loop, &a->tcp[i].io);
+		a->naddrs = i + 1;
+		pr_info("administrative listener on %s (UDP and TCP: NOTIFY, SOA, AXFR/IXFR)",
+			ls_config_addr_str(addr, abuf, sizeof(abuf)));
+	}
+	*out = a;
+	return 0;
+
+fail_bind:
+	pr_err("admin: cannot listen on %s: %s",
+	       ls_config_addr_str(&cfg->admin.listen[i], abuf, sizeof(abuf)), strerror(-err));
+free_admin:
+	ls_admin_free(a);
+	return err;
+}
+
+static void close_conns(struct ls_admin *a)
+{
+	while (a->conns)
+		conn_close(a->conns);
+}
+
+void ls_admin_free(struct ls_admin *a)
+{
+	if (!a)
+		return;
+	if (a->loop)
+		close_conns(a);
+	while (a->pending) {
+		struct udp_pending *p = a->pending;
+
+		a->pending = p->next;
+		if (a->forget)
+			a->forget(a->hctx, p);
+		free(p);
+	}
+	for (size_t i = 0; i < a->naddrs; i++) {
+		ev_io_stop(a->loop, &a->udp[i].io);
+		ev_io_stop(a->loop, &a->tcp[i].io);
+		close(a->udp[i].fd);
+		close(a->tcp[i].fd);
+	}
+	free(a->udp);
+	free(a->tcp);
+	free(a->keys);
+	free(a);
+}
+
+int ls_admin_reconfigure(struct ls_admin *a, const struct ls_config *cfg)
+{
+	struct ls_config_key *keys;
+	size_t n;
+	int err = collect_keys(cfg, &keys, &n);
+
+	if (err)
+		return err;
+	/* streams and TSIG transactions point at the old keys: cut them */
+	if (a->loop)
+		close_conns(a);
+	free(a->keys);
+	a->keys = keys;
+	a->nkeys = n;
+	a->cfg = cfg;
+	return 0;
+}
+
+void ls_admin_set_update_handler(struct ls_admin *a, ls_admin_update_fn fn,
+				 ls_admin_forget_fn forget, void *hctx)
+{
+	a->update = fn;
+	a->forget = forget;
+	a->hctx = hctx;
+}
+
+int ls_admin_sockname(const struct ls_admin *a, size_t i, int tcp, struct sockaddr_storage *ss,
+		      socklen_t *len)
+{
+	if (i >= a->naddrs)
+		return -ENOENT;
+	*len = sizeof(*ss);
+	if (getsockname(tcp ? a->tcp[i].fd : a->udp[i].fd, (struct sockaddr *)ss, len))
+		return -errno;
+	return 0;
+}
+
+const struct ls_admin_stats *ls_admin_stats(const struct ls_admin *a)
+{
+	return &a->st;
+}

@@ -1,0 +1,851 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * health.c — see health.h.
+ *
+ * Connections: each has a fixed input buffer of LS_HTTP_MAX_REQUEST octets
+ * and a growable output buffer. A request is answered only when the output
+ * of the previous one has gone out, and reading stops while output is
+ * pending, so a client that pipelines without reading holds at most one
+ * response in memory. The read timeout covers a whole request (it is reset
+ * when a request completes or output makes progress, not per octet), so a
+ * client trickling octets cannot hold a connection. At the connection limit
+ * a new connection gets a one-shot 503 and is closed: a health checker sees
+ * "unhealthy" rather than a hang.
+ */
+#include "agent/health.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/zoneset.h"
+#include "common/dname.h"
+#include "common/log.h"
+#include "ebpf/lockstep.h"
+
+struct conn {
+	struct ls_health *h;
+	struct conn *prev, *next;
+	int fd;
+	ev_io io;
+	ev_timer timer;
+	uint8_t in[LS_HTTP_MAX_REQUEST];
+	size_t inlen;
+	struct ls_buf out;
+	bool closing; /* close once the output is sent */
+};
+
+struct ls_health {
+	struct ev_loop *loop;
+	struct ls_health_providers p;
+	double timeout;
+	unsigned max_conns;
+	int fd;
+	ev_io accept_io;
+	struct conn *conns;
+	unsigned nconns;
+	struct ls_health_stats stats;
+};
+
+static uint64_t now_tai(const struct ls_health_providers *p)
+{
+	return p->now_tai ? p->now_tai(p->ctx) : ls_zoneset_clock();
+}
+
+static size_t zone_count(const struct ls_health_providers *p)
+{
+	return p->zone_count ? p->zone_count(p->ctx) : 0;
+}
+
+static int zone_info(const struct ls_health_providers *p, size_t i, struct ls_zinfo *z)
+{
+	memset(z, 0, sizeof(*z));
+	return p->zone_info ? p->zone_info(p->ctx, i, z) : -ENOENT;
+}
+
+static void zone_name(const struct ls_zinfo *z, char *buf, size_t len)
+{
+	if (ls_dname_to_str(buf, len, z->origin) < 0)
+		snprintf(buf, len, "?");
+}
+
+/*
+ * Whether @z answers now. The state is the zone manager's word; the times
+ * are checked too because the time rule flips at T in the data path,
+ * before the manager's housekeeping has noticed.
+ */
+static bool zone_serves(const struct ls_zinfo *z, uint64_t now, const char **why)
+{
+	switch (z->state) {
+	case LS_ZSTATE_EMPTY:
+		*why = "no verified version yet";
+		return false;
+	case LS_ZSTATE_WITHDRAWN:
+		*why = ls_zreason_name(z->reason);
+		return false;
+	default:
+		break;
+	}
+	if (z->withdraw_at_tai_ns != LS_TIME_NEVER && now >= z->withdraw_at_tai_ns) {
+		*why = "withdrawn";
+		return false;
+	}
+	if (z->plan.active && z->plan.at_tai_ns && now >= z->plan.at_tai_ns) {
+		if (!z->next_ready) {
+			*why = "switch time passed without the planned serial";
+			return false;
+		}
+		return true;
+	}
+	if (!z->has_live) {
+		*why = "no live version";
+		return false;
+	}
+	return true;
+}
+
+bool ls_health_ok(const struct ls_health_providers *p, struct ls_buf *why)
+{
+	size_t n = zone_count(p), bad = 0;
+	uint64_t now = now_tai(p);
+	char name[LS_DNAME_STRLEN];
+	struct ls_zinfo *z = malloc(sizeof(*z));
+
+	if (!z) {
+		ls_buf_puts(why, "out of memory\n");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *reason = NULL;
+
+		if (zone_info(p, i, z))
+			continue; /* removed between count and info */
+		if (zone_serves(z, now, &reason))
+			continue;
+		zone_name(z, name, sizeof(name));
+		ls_buf_printf(why, "%s: %s (%s)\n", name, ls_zstate_name(z->state), reason);
+		bad++;
+	}
+	if (!bad)
+		ls_buf_printf(why, "ok: %zu zone(s) served\n", n);
+	free(z);
+	return bad == 0;
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+static void json_key(struct ls_buf *b, bool *first, const char *key)
+{
+	if (!*first)
+		ls_buf_append(b, ",", 1);
+	*first = false;
+	ls_buf_json_str(b, key, strlen(key));
+	ls_buf_append(b, ":", 1);
+}
+
+static void json_kstr(struct ls_buf *b, bool *first, const char *key, const char *val)
+{
+	json_key(b, first, key);
+	if (val)
+		ls_buf_json_str(b, val, strlen(val));
+	else
+		ls_buf_puts(b, "null");
+}
+
+static void json_ku64(struct ls_buf *b, bool *first, const char *key, uint64_t v)
+{
+	json_key(b, first, key);
+	ls_buf_printf(b, "%" PRIu64, v);
+}
+
+static void json_kbool(struct ls_buf *b, bool *first, const char *key, bool v)
+{
+	json_key(b, first, key);
+	ls_buf_puts(b, v ? "true" : "false");
+}
+
+static void json_knull(struct ls_buf *b, bool *first, const char *key)
+{
+	json_key(b, first, key);
+	ls_buf_puts(b, "null");
+}
+
+static void json_zone(struct ls_buf *b, const struct ls_zinfo *z, uint64_t now)
+{
+	char name[LS_DNAME_STRLEN];
+	const char *reason = NULL;
+	bool first = true, serves = zone_serves(z, now, &reason);
+
+	zone_name(z, name, sizeof(name));
+	ls_buf_append(b, "{", 1);
+	json_kstr(b, &first, "zone", name);
+	json_kstr(b, &first, "state", ls_zstate_name(z->state));
+	json_kstr(b, &first, "reason",
+		  z->state == LS_ZSTATE_WITHDRAWN ? ls_zreason_name(z->reason) : NULL);
+	json_kbool(b, &first, "serving", serves);
+	if (z->has_live)
+		json_ku64(b, &first, "live_serial", z->live_serial);
+	else
+		json_knull(b, &first, "live_serial");
+	if (z->has_next)
+		json_ku64(b, &first, "next_serial", z->next_serial);
+	else
+		json_knull(b, &first, "next_serial");
+	json_kbool(b, &first, "next_ready", z->next_ready);
+	json_key(b, &first, "plan");
+	if (z->plan.active) {
+		bool pf = true;
+
+		ls_buf_append(b, "{", 1);
+		json_ku64(b, &pf, "serial", z->plan.serial);
+		json_ku64(b, &pf, "at", z->plan.at_unix);
+		json_ku64(b, &pf, "at_tai_ns", z->plan.at_tai_ns);
+		ls_buf_append(b, "}", 1);
+	} else {
+		ls_buf_puts(b, "null");
+	}
+	if (z->withdraw_at_tai_ns != LS_TIME_NEVER)
+		json_ku64(b, &first, "withdraw_at_tai_ns", z->withdraw_at_tai_ns);
+	else
+		json_knull(b, &first, "withdraw_at_tai_ns");
+	json_kstr(b, &first, "last_verdict", z->last_verdict[0] ? z->last_verdict : NULL);
+	json_ku64(b, &first, "last_verdict_at", z->last_verdict_unix);
+	json_kstr(b, &first, "last_source", z->last_source[0] ? z->last_source : NULL);
+	json_ku64(b, &first, "last_transfer_at", z->last_transfer_unix);
+	json_ku64(b, &first, "offers", z->offers);
+	json_ku64(b, &first, "verify_failures", z->verify_failures);
+	json_ku64(b, &first, "switches", z->switches);
+	json_ku64(b, &first, "withdrawals", z->withdrawals);
+	ls_buf_append(b, "}", 1);
+}
+
+int ls_health_status_json(const struct ls_health_providers *p, struct ls_buf *b)
+{
+	struct ls_health_dataplane *dp = NULL;
+	struct ls_health_clock clk;
+	struct ls_health_lease lease;
+	struct ls_zinfo *z = NULL;
+	const char *node = p->node_id ? p->node_id(p->ctx) : NULL;
+	uint64_t now = now_tai(p);
+	size_t n = zone_count(p), ok = 0;
+	bool first = true, zf = true;
+	struct ls_buf why = { 0 };
+
+	z = malloc(sizeof(*z));
+	dp = malloc(sizeof(*dp));
+	if (!z || !dp) {
+		b->oom = true;
+		goto free_all;
+	}
+	ls_buf_append(b, "{", 1);
+	json_kstr(b, &first, "node", node);
+	json_ku64(b, &first, "now_tai_ns", now);
+	{
+		bool healthy = ls_health_ok(p, &why);
+
+		json_kbool(b, &first, "healthy", healthy);
+	}
+	json_key(b, &first, "zones");
+	ls_buf_append(b, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (zone_info(p, i, z))
+			continue;
+		if (!zf)
+			ls_buf_append(b, ",", 1);
+		zf = false;
+		json_zone(b, z, now);
+		ok++;
+	}
+	ls_buf_append(b, "]", 1);
+
+	json_key(b, &first, "clock");
+	memset(&clk, 0, sizeof(clk));
+	if (p->clock && p->clock(p->ctx, &clk) == 0) {
+		bool cf = true;
+
+		ls_buf_append(b, "{", 1);
+		json_kstr(b, &cf, "source", clk.source);
+		json_kbool(b, &cf, "synchronised", clk.synchronised);
+		json_kbool(b, &cf, "trusted", clk.trusted);
+		json_ku64(b, &cf, "error_bound_ns", clk.error_bound_ns);
+		json_ku64(b, &cf, "budget_ns", clk.budget_ns);
+		ls_buf_append(b, "}", 1);
+	} else {
+		ls_buf_puts(b, "null");
+	}
+
+	json_key(b, &first, "dataplane");
+	memset(dp, 0, sizeof(*dp));
+	if (p->dataplane && p->dataplane(p->ctx, dp) == 0) {
+		bool df = true, of = true;
+
+		ls_buf_append(b, "{", 1);
+		json_kbool(b, &df, "attached", dp->attached);
+		json_kstr(b, &df, "interface", dp->interface);
+		json_kstr(b, &df, "mode", dp->mode);
+		json_key(b, &df, "outcomes");
+		ls_buf_append(b, "{", 1);
+		for (size_t i = 0; i < dp->outcome_count && i < LS_HEALTH_MAX_OUTCOMES; i++)
+			json_ku64(b, &of, dp->outcomes[i].name, dp->outcomes[i].packets);
+		ls_buf_puts(b, "}}");
+	} else {
+		ls_buf_puts(b, "null");
+	}
+
+	json_key(b, &first, "lease");
+	if (p->lease && p->lease(p->ctx, &lease) == 0) {
+		bool lf = true;
+
+		ls_buf_append(b, "{", 1);
+		json_ku64(b, &lf, "deadline_tai_ns", lease.deadline_tai_ns);
+		json_kbool(b, &lf, "fresh", lease.deadline_tai_ns > now);
+		ls_buf_append(b, "}", 1);
+	} else {
+		ls_buf_puts(b, "null");
+	}
+
+	json_key(b, &first, "slowpath");
+	if (p->server_stats && p->server_stats(p->ctx)) {
+		const struct ls_server_stats *s = p->server_stats(p->ctx);
+		bool sf = true;
+
+		ls_buf_append(b, "{", 1);
+		json_ku64(b, &sf, "udp_queries", s->udp_queries);
+		json_ku64(b, &sf, "udp_responses", s->udp_responses);
+		json_ku64(b, &sf, "tcp_queries", s->tcp_queries);
+		json_ku64(b, &sf, "tcp_responses", s->tcp_responses);
+		ls_buf_append(b, "}", 1);
+	} else {
+		ls_buf_puts(b, "null");
+	}
+	ls_buf_puts(b, "}\n");
+free_all:
+	ls_buf_free(&why);
+	free(z);
+	free(dp);
+	return b->oom ? -ENOMEM : 0;
+}
+
+/* ---- Prometheus text format ----------------------------------------------- */
+
+/* Label values escape '\\', '"' and newline (exposition format 0.0.4). */
+static void prom_label(struct ls_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			ls_buf_puts(b, "\\\\");
+		else if (*s == '"')
+			ls_buf_puts(b, "\\\"");
+		else if (*s == '\n')
+			ls_buf_puts(b, "\\n");
+		else
+			ls_buf_append(b, s, 1);
+	}
+}
+
+static void prom_head(struct ls_buf *b, const char *name, const char *type, const char *help)
+{
+	ls_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{key="val"} value */
+static void prom_val(struct ls_buf *b, const char *name, const char *key, const char *val,
+		     uint64_t v)
+{
+	ls_buf_puts(b, name);
+	if (key) {
+		ls_buf_printf(b, "{%s=\"", key);
+		prom_label(b, val);
+		ls_buf_puts(b, "\"}");
+	}
+	ls_buf_printf(b, " %" PRIu64 "\n", v);
+}
+
+static void prom_seconds(struct ls_buf *b, const char *name, uint64_t ns)
+{
+	ls_buf_printf(b, "%s %" PRIu64 ".%09" PRIu64 "\n", name, ns / 1000000000u,
+		      ns % 1000000000u);
+}
+
+/* One metric family over every zone; @get returns false to skip a zone. */
+typedef bool (*zone_value_fn)(const struct ls_zinfo *z, uint64_t now, uint64_t *v);
+
+static void prom_zones(struct ls_buf *b, const struct ls_health_providers *p, struct ls_zinfo *z,
+		       uint64_t now, const char *name, const char *type, const char *help,
+		       zone_value_fn get)
+{
+	char zn[LS_DNAME_STRLEN];
+	size_t n = zone_count(p);
+	uint64_t v;
+
+	prom_head(b, name, type, help);
+	for (size_t i = 0; i < n; i++) {
+		if (zone_info(p, i, z) || !get(z, now, &v))
+			continue;
+		zone_name(z, zn, sizeof(zn));
+		prom_val(b, name, "zone", zn, v);
+	}
+}
+
+static bool zv_serving(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	const char *why;
+
+	*v = zone_serves(z, now, &why);
+	return true;
+}
+
+static bool zv_live(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	*v = z->live_serial;
+	return z->has_live;
+}
+
+static bool zv_next(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	*v = z->has_next ? z->next_serial : z->plan.serial;
+	return z->has_next || z->plan.active;
+}
+
+static bool zv_plan_at(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	*v = z->plan.at_unix;
+	return z->plan.active;
+}
+
+static bool zv_offers(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	*v = z->offers;
+	return true;
+}
+
+static bool zv_vfail(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	*v = z->verify_failures;
+	return true;
+}
+
+static bool zv_switches(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	*v = z->switches;
+	return true;
+}
+
+static bool zv_withdrawals(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	*v = z->withdrawals;
+	return true;
+}
+
+static bool zv_transfer(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
+{
+	*v = z->last_transfer_unix;
+	return z->last_transfer_unix != 0;
+}
+
+static void prom_zone_state(struct ls_buf *b, const struct ls_health_providers *p,
+			    struct ls_zinfo *z)
+{
+	static const enum ls_zstate states[] = { LS_ZSTATE_EMPTY, LS_ZSTATE_SERVING,
+						 LS_ZSTATE_PLANNED, LS_ZSTATE_STAGED,
+						 LS_ZSTATE_WITHDRAWN };
+	char zn[LS_DNAME_STRLEN];
+	size_t n = zone_count(p);
+
+	prom_head(b, "lockstep_zone_state", "gauge",
+		  "1 for the state the zone is in, 0 for the others");
+	for (size_t i = 0; i < n; i++) {
+		if (zone_info(p, i, z))
+			continue;
+		zone_name(z, zn, sizeof(zn));
+		for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
+			ls_buf_puts(b, "lockstep_zone_state{zone=\"");
+			prom_label(b, zn);
+			ls_buf_printf(b, "\",state=\"%s\"} %d\n", ls_zstate_name(states[s]),
+				      z->state == states[s]);
+		}
+	}
+}
+
+static void prom_engine(struct ls_buf *b, const struct ls_engine_stats *e)
+{
+	static const char *const names[] = { "answered",  "refused",  "formerr", "notimp",
+					     "badvers",	  "nxdomain", "nodata",	 "referral",
+					     "truncated", "badkey" };
+	const uint64_t vals[] = { e->answered, e->refused, e->formerr,	e->notimp,    e->badvers,
+				  e->nxdomain, e->nodata,  e->referral, e->truncated, e->badkey };
+
+	prom_head(b, "lockstep_slowpath_responses_total", "counter",
+		  "responses of the userspace answer engine by kind (answered counts all)");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		prom_val(b, "lockstep_slowpath_responses_total", "kind", names[i], vals[i]);
+	prom_head(b, "lockstep_slowpath_dropped_total", "counter",
+		  "queries the answer engine left unanswered, by reason");
+	prom_val(b, "lockstep_slowpath_dropped_total", "reason", "withdrawn", e->dropped_withdrawn);
+	prom_val(b, "lockstep_slowpath_dropped_total", "reason", "malformed", e->dropped_malformed);
+	prom_val(b, "lockstep_slowpath_dropped_total", "reason", "internal", e->internal);
+}
+
+int ls_health_metrics(const struct ls_health_providers *p, struct ls_buf *b)
+{
+	struct ls_health_dataplane *dp = malloc(sizeof(*dp));
+	struct ls_zinfo *z = malloc(sizeof(*z));
+	struct ls_health_clock clk;
+	struct ls_health_lease lease;
+	const char *node = p->node_id ? p->node_id(p->ctx) : NULL;
+	uint64_t now = now_tai(p);
+	struct ls_buf why = { 0 };
+
+	if (!z || !dp) {
+		b->oom = true;
+		goto free_all;
+	}
+	prom_head(b, "lockstep_node_info", "gauge", "the node's id, as a label; always 1");
+	prom_val(b, "lockstep_node_info", "node", node ? node : "", 1);
+	prom_head(b, "lockstep_healthy", "gauge",
+		  "1 when the node serves every zone (/health 200)");
+	prom_val(b, "lockstep_healthy", NULL, NULL, ls_health_ok(p, &why));
+	prom_zone_state(b, p, z);
+	prom_zones(b, p, z, now, "lockstep_zone_serving", "gauge",
+		   "1 when the zone is answered now", zv_serving);
+	prom_zones(b, p, z, now, "lockstep_zone_live_serial", "gauge",
+		   "SOA serial of the version served now", zv_live);
+	prom_zones(b, p, z, now, "lockstep_zone_next_serial", "gauge",
+		   "serial staged or planned for the next switch", zv_next);
+	prom_zones(b, p, z, now, "lockstep_zone_switch_time_seconds", "gauge",
+		   "T of the zone's plan, UTC seconds since the epoch", zv_plan_at);
+	prom_zones(b, p, z, now, "lockstep_zone_offers_total", "counter",
+		   "versions offered to the zone (transfers, files, spool)", zv_offers);
+	prom_zones(b, p, z, now, "lockstep_zone_verify_failures_total", "counter",
+		   "versions that failed verification", zv_vfail);
+	prom_zones(b, p, z, now, "lockstep_zone_switches_total", "counter",
+		   "switches to a new serial", zv_switches);
+	prom_zones(b, p, z, now, "lockstep_zone_withdrawals_total", "counter",
+		   "times the zone fell silent", zv_withdrawals);
+	prom_zones(b, p, z, now, "lockstep_zone_last_transfer_timestamp_seconds", "gauge",
+		   "when the zone last took in a version, UTC seconds", zv_transfer);
+
+	memset(&clk, 0, sizeof(clk));
+	if (p->clock && p->clock(p->ctx, &clk) == 0) {
+		prom_head(b, "lockstep_clock_synchronised", "gauge",
+			  "1 when the time source reports the clock synchronised");
+		prom_val(b, "lockstep_clock_synchronised", "source", clk.source, clk.synchronised);
+		prom_head(b, "lockstep_clock_trusted", "gauge",
+			  "1 when the error bound is within the skew budget");
+		prom_val(b, "lockstep_clock_trusted", NULL, NULL, clk.trusted);
+		prom_head(b, "lockstep_clock_error_bound_seconds", "gauge",
+			  "bound on the local clock's error");
+		prom_seconds(b, "lockstep_clock_error_bound_seconds", clk.error_bound_ns);
+		prom_head(b, "lockstep_clock_budget_seconds", "gauge",
+			  "the configured skew budget");
+		prom_seconds(b, "lockstep_clock_budget_seconds", clk.budget_ns);
+	}
+
+	memset(dp, 0, sizeof(*dp));
+	if (p->dataplane && p->dataplane(p->ctx, dp) == 0) {
+		prom_head(b, "lockstep_xdp_attached", "gauge",
+			  "1 when the XDP program is attached to the service interface");
+		prom_val(b, "lockstep_xdp_attached", NULL, NULL, dp->attached);
+		prom_head(b, "lockstep_xdp_packets_total", "counter",
+			  "packets seen by the XDP program, by outcome and reason");
+		for (size_t i = 0; i < dp->outcome_count && i < LS_HEALTH_MAX_OUTCOMES; i++)
+			prom_val(b, "lockstep_xdp_packets_total", "outcome", dp->outcomes[i].name,
+				 dp->outcomes[i].packets);
+	}
+	if (p->lease && p->lease(p->ctx, &lease) == 0) {
+		prom_head(b, "lockstep_lease_remaining_seconds", "gauge",
+			  "time left on the agent's data plane lease (0: lapsed)");
+		prom_seconds(b, "lockstep_lease_remaining_seconds",
+			     lease.deadline_tai_ns > now ? lease.deadline_tai_ns - now : 0);
+	}
+	if (p->server_stats && p->server_stats(p->ctx)) {
+		const struct ls_server_stats *s = p->server_stats(p->ctx);
+
+		prom_head(b, "lockstep_slowpath_queries_total", "counter",
+			  "queries received by the userspace responder");
+		prom_val(b, "lockstep_slowpath_queries_total", "transport", "udp", s->udp_queries);
+		prom_val(b, "lockstep_slowpath_queries_total", "transport", "tcp", s->tcp_queries);
+		prom_head(b, "lockstep_slowpath_sent_total", "counter",
+			  "responses sent by the userspace responder");
+		prom_val(b, "lockstep_slowpath_sent_total", "transport", "udp", s->udp_responses);
+		prom_val(b, "lockstep_slowpath_sent_total", "transport", "tcp", s->tcp_responses);
+		prom_head(b, "lockstep_slowpath_tcp_connections_total", "counter",
+			  "TCP connections accepted");
+		prom_val(b, "lockstep_slowpath_tcp_connections_total", NULL, NULL, s->tcp_accepted);
+	}
+	if (p->engine_stats && p->engine_stats(p->ctx))
+		prom_engine(b, p->engine_stats(p->ctx));
+free_all:
+	ls_buf_free(&why);
+	free(z);
+	free(dp);
+	return b->oom ? -ENOMEM : 0;
+}
+
+int ls_health_respond(const struct ls_health_providers *p, const struct ls_http_request *req,
+		      bool keep_alive, struct ls_buf *out)
+{
+	struct ls_buf body = { 0 };
+	const char *type = "text/plain; charset=utf-8", *extra = NULL;
+	bool head = req->method == LS_HTTP_HEAD;
+	int status = 200;
+
+	if (req->method == LS_HTTP_OTHER) {
+		status = 405;
+		extra = "Allow: GET, HEAD\r\n";
+		ls_buf_puts(&body, "read-only endpoint: GET and HEAD only\n");
+	} else if (strcmp(req->path, "/health") == 0) {
+		status = ls_health_ok(p, &body) ? 200 : 503;
+	} else if (strcmp(req->path, "/status") == 0) {
+		type = "application/json";
+		ls_health_status_json(p, &body);
+	} else if (strcmp(req->path, "/metrics") == 0) {
+		type = "text/plain; version=0.0.4; charset=utf-8";
+		ls_health_metrics(p, &body);
+	} else {
+		status = 404;
+		ls_buf_puts(&body, "not found: try /health, /status or /metrics\n");
+	}
+	if (body.oom) {
+		status = 500;
+		type = "text/plain; charset=utf-8";
+		ls_buf_free(&body);
+		ls_buf_puts(&body, "out of memory\n");
+	}
+	ls_http_write_response(out, status, type, extra, body.data ? body.data : "", body.len, head,
+			       keep_alive);
+	ls_buf_free(&body);
+	return status;
+}
+
+/* ---- the listener ---------------------------------------------------------- */
+
+static void conn_close(struct conn *c)
+{
+	struct ls_health *h = c->h;
+
+	ev_io_stop(h->loop, &c->io);
+	ev_timer_stop(h->loop, &c->timer);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	h->nconns--;
+	ls_buf_free(&c->out);
+	free(c);
+}
+
+static void conn_watch(struct conn *c, int events)
+{
+	if ((c->io.events & (EV_READ | EV_WRITE)) == events)
+		return;
+	ev_io_stop(c->h->loop, &c->io);
+	ev_io_set(&c->io, c->fd, events);
+	ev_io_start(c->h->loop, &c->io);
+}
+
+static void conn_touch(struct conn *c)
+{
+	ev_timer_again(c->h->loop, &c->timer);
+}
+
+/* Answer the requests in the input, one at a time; returns -1 if @c was closed. */
+static int conn_process(struct conn *c)
+{
+	struct ls_health *h = c->h;
+
+again:
+	while (c->out.len == 0 && !c->closing) {
+		struct ls_http_request req;
+		int n = ls_http_parse_request(c->in, c->inlen, &req);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			int status = ls_http_error_status(n);
+			const char *msg = ls_http_reason(status);
+
+			h->stats.bad_requests++;
+			ls_http_write_response(&c->out, status, "text/plain; charset=utf-8", NULL,
+					       msg, strlen(msg), false, false);
+			c->closing = true;
+			break;
+		}
+		/* a body is never read: answer, then close rather than parse it */
+		if (req.has_body)
+			c->closing = true;
+		if (!req.keep_alive)
+			c->closing = true;
+		ls_health_respond(&h->p, &req, !c->closing, &c->out);
+		h->stats.requests++;
+		memmove(c->in, c->in + n, c->inlen - (size_t)n);
+		c->inlen -= (size_t)n;
+		conn_touch(c);
+	}
+	while (c->out.len) {
+		ssize_t w = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+				conn_watch(c, EV_WRITE);
+				return 0;
+			}
+			conn_close(c);
+			return -1;
+		}
+		ls_buf_consume(&c->out, (size_t)w);
+		conn_touch(c);
+	}
+	if (c->closing) {
+		conn_close(c);
+		return -1;
+	}
+	/* the output is out: a pipelined request may be waiting in the input */
+	if (c->inlen && ls_http_parse_request(c->in, c->inlen, &(struct ls_http_request){ 0 }))
+		goto again;
+	conn_watch(c, EV_READ);
+	return 0;
+}
+
+static void on_conn_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+
+	if (revents & EV_READ) {
+		ssize_t r = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+
+		if (r == 0 ||
+		    (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+			conn_close(c);
+			return;
+		}
+		if (r > 0)
+			c->inlen += (size_t)r;
+	}
+	conn_process(c);
+}
+
+static void on_conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+
+	c->h->stats.timeouts++;
+	conn_close(c);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+				   "Content-Type: text/plain; charset=utf-8\r\n"
+				   "Content-Length: 21\r\nConnection: close\r\n\r\n"
+				   "too many connections\n";
+	struct ls_health *h = w->data;
+
+	/* a bounded number per wake-up, so a flood cannot starve the loop */
+	for (int i = 0; i < 16; i++) {
+		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c;
+
+		if (fd < 0)
+			return;
+		if (h->nconns >= h->max_conns) {
+			h->stats.refused++;
+			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->h = h;
+		c->fd = fd;
+		ev_io_init(&c->io, on_conn_io, fd, EV_READ);
+		c->io.data = c;
+		ev_init(&c->timer, on_conn_timeout);
+		c->timer.repeat = h->timeout;
+		c->timer.data = c;
+		ev_io_start(loop, &c->io);
+		ev_timer_again(loop, &c->timer);
+		c->next = h->conns;
+		if (h->conns)
+			h->conns->prev = c;
+		h->conns = c;
+		h->nconns++;
+		h->stats.accepted++;
+	}
+}
+
+int ls_health_new(struct ev_loop *loop, const struct ls_config_addr *addr,
+		  const struct ls_health_providers *p, const struct ls_health_opts *opts,
+		  struct ls_health **out)
+{
+	struct ls_health *h;
+	int one = 1, err;
+
+	*out = NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->loop = loop;
+	h->p = *p;
+	h->timeout = opts && opts->read_timeout > 0 ? opts->read_timeout : LS_HEALTH_READ_TIMEOUT;
+	h->max_conns = opts && opts->max_conns ? opts->max_conns : LS_HEALTH_MAX_CONNS;
+	h->fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (h->fd < 0) {
+		err = -errno;
+		goto free_health;
+	}
+	setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr->ss.ss_family == AF_INET6)
+		setsockopt(h->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(h->fd, (const struct sockaddr *)&addr->ss, addr->len) < 0 ||
+	    listen(h->fd, 64) < 0) {
+		err = -errno;
+		goto close_fd;
+	}
+	ev_io_init(&h->accept_io, on_accept, h->fd, EV_READ);
+	h->accept_io.data = h;
+	ev_io_start(loop, &h->accept_io);
+	*out = h;
+	return 0;
+
+close_fd:
+	close(h->fd);
+free_health:
+	free(h);
+	return err;
+}
+
+void ls_health_free(struct ls_health *h)
+{
+	if (!h)
+		return;
+	while (h->conns)
+		conn_close(h->conns);
+	ev_io_stop(h->loop, &h->accept_io);
+	close(h->fd);
+	free(h);
+}
+
+int ls_health_sockname(const struct ls_health *h, struct sockaddr_storage *ss, socklen_t *len)
+{
+	*len = sizeof(*ss);
+	return getsockname(h->fd, (struct sockaddr *)ss, len) < 0 ? -errno : 0;
+}
+
+const struct ls_health_stats *ls_health_stats(const struct ls_health *h)
+{
+	return &h->stats;
+}

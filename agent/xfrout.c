@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xfrout.c — see xfrout.h.
+ *
+ * The stream is a cursor over the zone: (node, RRset, rdata), plus the
+ * phase (first SOA, body, last SOA, done). Each call fills one message
+ * until the next record does not fit, then signs it. Holding indices rather
+ * than pointers across calls is what lets the caller hand in the live
+ * version each time and lets us notice when it changed: a generation the
+ * zone table replaced is freed at once, so we never keep a pointer to it
+ * beyond one call, only compare it.
+ *
+ * The question is repeated in the first message only, as knotd does and
+ * RFC 5936 §2.2 allows; the header of every message copies the request's
+ * ID and opcode with QR and AA set.
+ */
+#include "agent/xfrout.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/serial.h"
+
+enum phase { PH_FIRST_SOA = 0, PH_BODY, PH_LAST_SOA, PH_DONE };
+
+struct ls_xfrout {
+	const struct ls_zone *zone; /* compared only, never dereferenced after a change */
+	uint32_t serial;
+	uint16_t id, qtype, qclass;
+	uint8_t qname[LS_DNAME_MAXLEN]; /* as the client spelt it */
+	enum phase phase;
+	bool uptodate; /* IXFR from a client at (or past) our serial: SOA alone */
+	size_t node, rrset, rdata; /* the cursor in the body */
+	struct ls_tsig tsig;
+	uint64_t messages, records;
+	struct ls_msg_writer w;
+};
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The serial of the SOA in the IXFR request's authority section. */
+static int ixfr_client_serial(const struct ls_msg *q, uint32_t *serial)
+{
+	struct ls_msg_iter it;
+	struct ls_msg_rr *rr = malloc(sizeof(*rr));
+	int r, err = -EINVAL;
+
+	if (!rr)
+		return -ENOMEM;
+	ls_msg_iter_init(&it, q, LS_SECTION_AUTHORITY);
+	while ((r = ls_msg_iter_next(&it, rr)) == 1) {
+		size_t off;
+
+		if (rr->type != LS_TYPE_SOA)
+			continue;
+		off = ls_dname_len(rr->rdata);
+		off += ls_dname_len(rr->rdata + off);
+		if (off + 20 > rr->rdlen)
+			break;
+		*serial = rd32(rr->rdata + off);
+		err = 0;
+		break;
+	}
+	free(rr);
+	return err;
+}
+
+int ls_xfrout_new(const struct ls_msg *q, const struct ls_zone *zone, struct ls_tsig *tsig,
+		  struct ls_xfrout **out)
+{
+	struct ls_xfrout *x;
+
+	*out = NULL;
+	if (!zone || q->count[LS_SECTION_QUESTION] != 1 ||
+	    (q->qtype != LS_TYPE_AXFR && q->qtype != LS_TYPE_IXFR) ||
+	    !ls_dname_equal(q->qname, ls_zone_origin(zone)))
+		return -EINVAL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->zone = zone;
+	x->serial = ls_zone_serial(zone);
+	x->id = q->id;
+	x->qtype = q->qtype;
+	x->qclass = q->qclass;
+	memcpy(x->qname, q->qname, q->qname_len);
+	if (q->qtype == LS_TYPE_IXFR) {
+		uint32_t have;
+
+		/* RFC 1995 §3: an IXFR without the client's SOA is malformed */
+		if (ixfr_client_serial(q, &have)) {
+			free(x);
+			return -EINVAL;
+		}
+		x->uptodate = !ls_serial_newer(x->serial, have);
+	}
+	if (tsig) {
+		x->tsig = *tsig; /* moved: the running MAC now belongs to us */
+		ls_tsig_init(tsig, NULL);
+	} else {
+		ls_tsig_init(&x->tsig, NULL);
+	}
+	*out = x;
+	return 0;
+}
+
+static int put_soa(struct ls_xfrout *x, const struct ls_zone *z)
+{
+	const struct ls_zone_node *apex = ls_zone_apex(z);
+	const struct ls_zone_rrset *soa = ls_zone_node_rrset(z, apex, LS_TYPE_SOA);
+	struct ls_zone_rdata_iter it;
+	const uint8_t *rd;
+	uint16_t len;
+
+	if (!soa)
+		return -EINVAL;
+	ls_zone_rdata_begin(z, soa, &it);
+	if (!ls_zone_rdata_next(&it, &rd, &len))
+		return -EINVAL;
+	return ls_msg_put_rr(&x->w, LS_SECTION_ANSWER, ls_zone_node_name(z, apex), LS_TYPE_SOA,
+			     LS_CLASS_IN, soa->ttl, rd, len);
+}
+
+/* Fill the message with body records from the cursor on. 0, or -ENOSPC when full. */
+static int put_body(struct ls_xfrout *x, const struct ls_zone *z)
+{
+	size_t nnodes = ls_zone_node_count(z);
+
+	for (; x->node < nnodes; x->node++, x->rrset = 0, x->rdata = 0) {
+		const struct ls_zone_node *n = ls_zone_node_at(z, x->node);
+		const uint8_t *owner = ls_zone_node_name(z, n);
+		size_t nsets;
+		const struct ls_zone_rrset *sets = ls_zone_node_rrsets(z, n, &nsets);
+
+		for (; x->rrset < nsets; x->rrset++, x->rdata = 0) {
+			const struct ls_zone_rrset *s = &sets[x->rrset];
+			struct ls_zone_rdata_iter it;
+			const uint8_t *rd;
+			uint16_t len;
+			size_t k = 0;
+
+			if (x->node == 0 && s->type == LS_TYPE_SOA)
+				continue; /* it opens and closes the stream */
+			ls_zone_rdata_begin(z, s, &it);
+			while (ls_zone_rdata_next(&it, &rd, &len)) {
+				int err;
+
+				if (k++ < x->rdata)
+					continue;
+				err = ls_msg_put_rr(&x->w, LS_SECTION_ANSWER, owner, s->type,
+						    LS_CLASS_IN, s->ttl, rd, len);
+				if (err)
+					return err;
+				x->rdata++;
+				x->records++;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Add records to the message from the cursor. A record that does not fit
+ * in an empty message (a huge TXT, say) gets a message of up to 64 KiB.
+ */
+static int fill(struct ls_xfrout *x, const struct ls_zone *z)
+{
+	int err = 0;
+
+	while (x->phase != PH_DONE) {
+		switch (x->phase) {
+		case PH_FIRST_SOA:
+		case PH_LAST_SOA:
+			err = put_soa(x, z);
+			if (err)
+				break;
+			x->records++;
+			x->phase = x->uptodate || x->phase == PH_LAST_SOA ? PH_DONE : PH_BODY;
+			continue;
+		case PH_BODY:
+			err = put_body(x, z);
+			if (err)
+				break;
+			x->phase = PH_LAST_SOA;
+			continue;
+		case PH_DONE:
+			break;
+		}
+		break;
+	}
+	if (err == -ENOSPC && x->w.count[LS_SECTION_ANSWER] == 0 && x->w.limit < x->w.size) {
+		ls_msg_unreserve(&x->w, LS_TSIG_MAX_RR_LEN);
+		x->w.limit = x->w.size;
+		if (ls_msg_reserve(&x->w, LS_TSIG_MAX_RR_LEN))
+			return -ENOSPC;
+		return fill(x, z);
+	}
+	if (err == -ENOSPC && x->w.count[LS_SECTION_ANSWER] > 0)
+		return 0; /* full: the rest goes into the next message */
+	return err;
+}
+
+int ls_xfrout_next(struct ls_xfrout *x, const struct ls_zone *zone, uint64_t now, uint8_t *buf,
+		   size_t cap)
+{
+	size_t len;
+	int err;
+
+	if (x->phase == PH_DONE)
+		return 0;
+	if (zone != x->zone || ls_zone_serial(zone) != x->serial)
+		return -ESTALE;
+	if (cap < LS_XFROUT_BUF_SIZE)
+		return -ENOSPC;
+	err = ls_msg_writer_init(&x->w, buf, cap);
+	if (err)
+		return err;
+	ls_msg_set_header(&x->w, x->id,
+			  LS_FLAG_QR | LS_FLAG_AA | (LS_OPCODE_QUERY << LS_OPCODE_SHIFT));
+	if (x->messages == 0) {
+		err = ls_msg_put_question(&x->w, x->qname, x->qtype, x->qclass);
+		if (err)
+			return err;
+	}
+	err = ls_msg_set_limit(&x->w, LS_XFROUT_MSG_SIZE);
+	if (!err)
+		err = ls_msg_reserve(&x->w, LS_TSIG_MAX_RR_LEN);
+	if (!err)
+		err = fill(x, zone);
+	if (err)
+		return err;
+	ls_msg_unreserve(&x->w, LS_TSIG_MAX_RR_LEN);
+	len = ls_msg_len(&x->w);
+	if (x->tsig.key) {
+		err = ls_tsig_sign(&x->tsig, buf, &len, cap, now, 0);
+		if (err)
+			return err;
+	}
+	x->messages++;
+	return (int)len;
+}
+
+uint32_t ls_xfrout_serial(const struct ls_xfrout *x)
+{
+	return x->serial;
+}
+
+uint64_t ls_xfrout_messages(const struct ls_xfrout *x)
+{
+	return x->messages;
+}
+
+uint64_t ls_xfrout_records(const struct ls_xfrout *x)
+{
+	return x->records;
+}
+
+bool ls_xfrout_uptodate(const struct ls_xfrout *x)
+{
+	return x->uptodate;
+}
+
+void ls_xfrout_free(struct ls_xfrout *x)
+{
+	if (!x)
+		return;
+	ls_tsig_clear(&x->tsig);
+	free(x);
+}
