@@ -36,4 +36,8 @@ int ctl_zones(int argc, char **argv);
 int ctl_plans(int argc, char **argv);
 int ctl_explain(int argc, char **argv);
 
+/* ctl_retransfer.c: retransfer ZONE / withdraw ZONE [--socket PATH | --config FILE] */
+int ctl_retransfer(int argc, char **argv);
+int ctl_withdraw(int argc, char **argv);
+
 #endif

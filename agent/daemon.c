@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "agent/catalog.h"
 #include "agent/clockguard.h"
+#include "agent/control.h"
+#include "agent/dataplane.h"
 #include "agent/engine.h"
 #include "agent/health.h"
 #include "agent/newzone.h"
@@ -32,10 +35,21 @@
 #include "agent/xfrin.h"
 #include "agent/zonemgr.h"
 #include "agent/zoneset.h"
+#include "common/catalog.h"
 #include "common/log.h"
 
 /* How often generations whose switch time passed are promoted (memory only). */
 #define HOUSEKEEPING_INTERVAL 1.0
+/*
+ * How often the data plane is brought in line with the zone set. The zone
+ * manager reports serve and withdraw but not every stage / ready / plan
+ * change, so a short timer catches those. A tick on an unchanged set
+ * (ls_zoneset_changes()) costs one comparison; a next generation staged
+ * for T reaches the maps within this interval — long before any T.
+ */
+#define DP_SYNC_INTERVAL 0.1
+/* The lease is renewed at least this often (and at clock.lease / 3). */
+#define LEASE_RENEW_MAX 1.0
 
 struct ls_daemon {
 	struct ev_loop *loop;
@@ -59,7 +73,21 @@ struct ls_daemon {
 	struct ls_engine_stats engine_stats;
 	struct ls_health *health; /* NULL: admin.http off */
 	struct ls_sdnotify *sdnotify;
+	struct ls_control *control; /* NULL: the control socket could not be made */
+	struct ls_dataplane *dp; /* NULL: service.xdp off, no interface, or it failed */
+	ev_timer lease_timer; /* renews the data plane's lease */
+	ev_timer dp_timer; /* waits for the zones, then keeps the data plane in sync */
+	const uint8_t **origins; /* scratch for ls_dataplane_sync() */
+	size_t origins_cap;
+	uint64_t dp_changes; /* ls_zoneset_changes() at the last sync */
+	bool dp_synced; /* a sync ran since the data plane was opened */
+	bool loaded; /* the zone manager finished the first offers (files, store) */
+	bool ready; /* READY=1 sent */
+	bool clean_stop; /* SIGTERM / SIGINT: detach the data plane and unpin it */
 };
+
+static void dp_sync(struct ls_daemon *d);
+static void member_transfers(struct ls_daemon *d);
 
 static void apply_log_level(const struct ls_daemon *d)
 {
@@ -149,7 +177,8 @@ static void log_restart_only(const struct ls_config *o, const struct ls_config *
 
 	if (!str_equal(o->node.id, n->node.id) ||
 	    !str_equal(o->node.state_dir, n->node.state_dir) ||
-	    !str_equal(o->node.spool_dir, n->node.spool_dir))
+	    !str_equal(o->node.spool_dir, n->node.spool_dir) ||
+	    !str_equal(o->node.control_socket, n->node.control_socket))
 		what[k++] = "node";
 	if (!addrs_equal(o->service.addrs, o->service.addr_count, n->service.addrs,
 			 n->service.addr_count) ||
@@ -324,11 +353,13 @@ int ls_daemon_reload(struct ls_daemon *d)
 	if (ls_catalogs_reconfigure(d->catalogs, d->cfg))
 		pr_err("catalogs: out of memory; reconfiguration incomplete");
 	ls_xfrin_reconfigure(d->xfrin, d->cfg);
+	member_transfers(d); /* a catalog's primaries may have changed */
 	ls_newzone_reconfigure(d->newzone, d->cfg);
 	if (d->admin && ls_admin_reconfigure(d->admin, d->cfg))
 		pr_err("admin: out of memory; the previous keys stay in force");
 	ls_notify_reconfigure(d->notify, d->cfg);
 	ls_config_free(old);
+	dp_sync(d); /* zones added or removed, files re-read */
 free_errs:
 	free(errs);
 	return err;
@@ -339,14 +370,19 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	struct ls_daemon *d = w->data;
 
 	pr_notice("%s received, stopping", w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	d->clean_stop = true;
 	ls_daemon_stop(d);
 }
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	ls_sdnotify_reloading();
-	ls_daemon_reload(w->data);
-	ls_sdnotify_ready(NULL); /* also after a refused reload: the old config serves */
+	struct ls_daemon *d = w->data;
+
+	ls_daemon_reload(d);
+	/* also after a refused reload: the old config serves; not before start-up is done */
+	if (d->ready)
+		ls_sdnotify_ready(NULL);
 }
 
 /* Providers of the health endpoint (agent/health.h): zones from the zone manager. */
@@ -394,6 +430,42 @@ static int health_clock(void *ctx, struct ls_health_clock *out)
 	return 0;
 }
 
+/* The data plane: where it is attached and what its program did with packets. */
+static int health_dataplane(void *ctx, struct ls_health_dataplane *out)
+{
+	struct ls_daemon *d = ctx;
+	uint64_t st[LS_STAT_MAX];
+
+	memset(out, 0, sizeof(*out));
+	if (!d->dp) {
+		snprintf(out->mode, sizeof(out->mode), "off");
+		snprintf(out->interface, sizeof(out->interface), "%s",
+			 d->cfg->service.interface ? d->cfg->service.interface : "");
+		return 0;
+	}
+	out->attached = ls_dataplane_ifname(d->dp)[0] != '\0';
+	snprintf(out->mode, sizeof(out->mode), "%s", ls_dataplane_mode_name(d->dp));
+	snprintf(out->interface, sizeof(out->interface), "%s", ls_dataplane_ifname(d->dp));
+	if (ls_dataplane_stats(d->dp, st) < 0)
+		return 0;
+	for (int s = 0; s < LS_STAT_MAX && out->outcome_count < LS_HEALTH_MAX_OUTCOMES; s++) {
+		snprintf(out->outcomes[out->outcome_count].name, sizeof(out->outcomes[0].name),
+			 "%s", ls_dataplane_stat_name(s));
+		out->outcomes[out->outcome_count++].packets = st[s];
+	}
+	return 0;
+}
+
+static int health_lease(void *ctx, struct ls_health_lease *out)
+{
+	struct ls_daemon *d = ctx;
+
+	if (!d->dp)
+		return -ENOENT;
+	out->deadline_tai_ns = ls_dataplane_lease(d->dp);
+	return 0;
+}
+
 static int start_health(struct ls_daemon *d)
 {
 	const struct ls_health_providers p = {
@@ -402,6 +474,8 @@ static int start_health(struct ls_daemon *d)
 		.zone_count = health_zone_count,
 		.zone_info = health_zone_info,
 		.clock = health_clock,
+		.dataplane = health_dataplane,
+		.lease = health_lease,
 		.server_stats = health_server_stats,
 		.engine_stats = health_engine_stats,
 	};
@@ -479,13 +553,17 @@ static int nz_add_zone(void *ctx, const uint8_t *origin)
 
 static int nz_remove_zone(void *ctx, const uint8_t *origin)
 {
-	return ls_zonemgr_remove_zone(((struct ls_daemon *)ctx)->zonemgr, origin);
+	struct ls_daemon *d = ctx;
+
+	if (d->xfrin)
+		ls_xfrin_remove_zone(d->xfrin, origin); /* -ENOENT: its transfer never started */
+	return ls_zonemgr_remove_zone(d->zonemgr, origin);
 }
 
-/* -ENOENT while the transfer client takes only configured zones: SERVFAIL */
+/* A zone NEWZONE created is pulled from its master, as a run-time zone of xfrin. */
 static int nz_transfer(void *ctx, const uint8_t *origin, const struct ls_config_remote *master)
 {
-	return ls_xfrin_refresh(((struct ls_daemon *)ctx)->xfrin, origin);
+	return ls_xfrin_add_zone(((struct ls_daemon *)ctx)->xfrin, origin, &master, 1);
 }
 
 static int nz_update(void *hctx, const uint8_t *wire, size_t len, const struct sockaddr *from,
@@ -536,6 +614,7 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 	struct ls_daemon *d = w->data;
 
 	ls_zoneset_promote(d->zones, ls_zoneset_clock());
+	dp_sync(d);
 }
 
 static int start_hooks(struct ls_daemon *d, struct ls_zonemgr_events *events)
@@ -586,7 +665,11 @@ static int cat_add_zone(void *ctx, const uint8_t *origin, const uint8_t *setting
 
 static int cat_remove_zone(void *ctx, const uint8_t *origin)
 {
-	return ls_zonemgr_remove_zone(((struct ls_daemon *)ctx)->zonemgr, origin);
+	struct ls_daemon *d = ctx;
+
+	if (d->xfrin)
+		ls_xfrin_remove_zone(d->xfrin, origin); /* -ENOENT: not transferred (yet) */
+	return ls_zonemgr_remove_zone(d->zonemgr, origin);
 }
 
 static int cat_plan(void *ctx, const uint8_t *origin, uint32_t serial, uint64_t at_unix,
@@ -602,6 +685,43 @@ static int cat_unplan(void *ctx, const uint8_t *origin)
 }
 
 /*
+ * Every member a catalog owns is transferred from that catalog's
+ * primaries (ls_catalogs_primaries()). Run after each catalog update and
+ * reload, and once the transfer client exists: ownership is settled only
+ * after the add_zone callback (and moves by coo without one), so the pass
+ * looks at the result. Adding a member xfrin already has with the same
+ * primaries changes nothing; removed members left xfrin in
+ * cat_remove_zone(). A catalog without primaries (fed by the spool) gives
+ * its members none: they come the same way.
+ */
+static void member_transfers(struct ls_daemon *d)
+{
+	if (!d->xfrin || !d->catalogs)
+		return;
+	for (size_t i = 0; i < d->cfg->catalog_count; i++) {
+		const struct ls_config_catalog *cat = &d->cfg->catalogs[i];
+		const struct ls_catalog *c = ls_catalogs_members(d->catalogs, cat->name);
+
+		for (size_t k = 0; c && cat->primary_count && k < c->member_count; k++) {
+			const uint8_t *zone = c->members[k].zone;
+			const uint8_t *owner = ls_catalogs_owner(d->catalogs, zone);
+			int err;
+
+			if (!owner || !ls_dname_equal(owner, cat->name))
+				continue;
+			err = ls_xfrin_add_zone(d->xfrin, zone, cat->primaries, cat->primary_count);
+			if (err && err != -EEXIST) {
+				char name[LS_DNAME_STRLEN];
+
+				ls_dname_to_str(name, sizeof(name), zone);
+				pr_err("catalog %s: member %s: not transferred: %s", cat->domain,
+				       name, strerror(-err));
+			}
+		}
+	}
+}
+
+/*
  * The zone manager's events: the hooks get them all; a catalog zone that
  * starts serving a new serial is applied to its member list.
  */
@@ -611,11 +731,14 @@ static void on_zone_serve(void *ctx, const uint8_t *origin, uint32_t serial, con
 
 	if (d->hook_events.on_serve)
 		d->hook_events.on_serve(d->hook_events.ctx, origin, serial, why);
-	if (d->catalogs && ls_catalogs_is_catalog(d->catalogs, origin))
+	if (d->catalogs && ls_catalogs_is_catalog(d->catalogs, origin)) {
 		ls_catalogs_update(d->catalogs, ls_zoneset_live(d->zones, origin));
+		member_transfers(d);
+	}
 	/* peers in the zone's notify: list pull the new version at once */
 	if (d->notify && origin)
 		ls_notify_zone(d->notify, origin, serial);
+	dp_sync(d);
 }
 
 static void on_zone_withdraw(void *ctx, const uint8_t *origin, enum ls_zreason reason,
@@ -625,6 +748,7 @@ static void on_zone_withdraw(void *ctx, const uint8_t *origin, enum ls_zreason r
 
 	if (d->hook_events.on_withdraw)
 		d->hook_events.on_withdraw(d->hook_events.ctx, origin, reason, why);
+	dp_sync(d);
 }
 
 static int start_catalogs(struct ls_daemon *d)
@@ -641,6 +765,190 @@ static int start_catalogs(struct ls_daemon *d)
 	if (!err)
 		add_catalog_zones(d);
 	return err;
+}
+
+/*
+ * The XDP data plane (agent/dataplane.h) mirrors the zone set. It is
+ * opened once the zone manager has finished its first offers (zone files,
+ * versions kept in the state directory), so its maps are sized for the
+ * zones actually held — except after a restart that finds the previous
+ * agent's maps pinned: then it is opened at once and the lease renewed, so
+ * the program keeps answering from those maps (the previous agent's
+ * verified generations, with their own T and withdrawals) while this agent
+ * loads; the first sync after loading replaces them without a gap.
+ */
+static bool dp_wanted(const struct ls_daemon *d)
+{
+	return d->cfg->service.xdp != LS_CONFIG_XDP_OFF && d->cfg->service.interface;
+}
+
+/* Every origin of the zone set into d->origins; false when out of memory. */
+static bool dp_origins(struct ls_daemon *d, size_t *n)
+{
+	size_t k = ls_zoneset_origins(d->zones, d->origins, d->origins_cap);
+
+	if (k > d->origins_cap) {
+		size_t cap = k + k / 2 + 16;
+		const uint8_t **v = realloc(d->origins, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		d->origins = v;
+		d->origins_cap = cap;
+		k = ls_zoneset_origins(d->zones, d->origins, cap);
+	}
+	*n = k;
+	return true;
+}
+
+static void dp_sync(struct ls_daemon *d)
+{
+	size_t n;
+
+	if (!d->dp || !d->loaded)
+		return;
+	/* the timer's calls cost nothing while the set is unchanged */
+	if (d->dp_synced && d->dp_changes == ls_zoneset_changes(d->zones))
+		return;
+	if (!dp_origins(d, &n)) {
+		pr_err("dataplane: out of memory listing zones; not synced");
+		return;
+	}
+	/* what fails is logged there and left to the slow path; retried on the next change */
+	ls_dataplane_sync(d->dp, d->zones, (const uint8_t *const *)d->origins, n);
+	d->dp_changes = ls_zoneset_changes(d->zones);
+	d->dp_synced = true;
+}
+
+static void renew_lease(struct ls_daemon *d)
+{
+	uint64_t now = ls_zoneset_clock();
+
+	if (d->dp && now)
+		ls_dataplane_renew(d->dp, now + d->cfg->clock.lease_ns);
+}
+
+static void on_lease(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	renew_lease(w->data);
+}
+
+static void dp_open(struct ls_daemon *d)
+{
+	const struct ls_config *cfg = d->cfg;
+	struct ls_dataplane_opts o = { .ifname = cfg->service.interface,
+				       .mode = cfg->service.xdp,
+				       .port = cfg->service.port };
+	double every = (double)cfg->clock.lease_ns / 3e9;
+	size_t n = 0;
+	int err;
+
+	if (dp_origins(d, &n) &&
+	    ls_dataplane_estimate(d->zones, (const uint8_t *const *)d->origins, n, &o) < 0)
+		pr_warn("dataplane: cannot size the maps for %zu zone(s); default sizes", n);
+	err = ls_dataplane_open(&o, &d->dp);
+	if (err) {
+		pr_err("dataplane: %s XDP on %s: %s; answering from the slow path only",
+		       ls_config_xdp_name(cfg->service.xdp), cfg->service.interface,
+		       strerror(-err));
+		d->dp = NULL;
+		return;
+	}
+	if (!d->dp)
+		return;
+	for (size_t i = 0; i < cfg->service.addr_count; i++) {
+		char a[LS_CONFIG_ADDR_STRLEN];
+
+		err = ls_dataplane_add_addr(d->dp, &cfg->service.addrs[i].ss);
+		if (err) {
+			ls_config_addr_str(&cfg->service.addrs[i], a, sizeof(a));
+			pr_err("dataplane: address %s not served in XDP: %s", a, strerror(-err));
+		}
+	}
+	renew_lease(d);
+	if (every > LEASE_RENEW_MAX || every <= 0)
+		every = LEASE_RENEW_MAX;
+	ev_timer_init(&d->lease_timer, on_lease, every, every);
+	d->lease_timer.data = d;
+	ev_timer_start(d->loop, &d->lease_timer);
+	pr_notice("dataplane: %s XDP on %s, lease %.1f s renewed every %.2f s%s",
+		  ls_dataplane_mode_name(d->dp), ls_dataplane_ifname(d->dp),
+		  (double)cfg->clock.lease_ns / 1e9, every,
+		  ls_dataplane_readopted(d->dp) ? "; re-adopted the pinned maps" : "");
+}
+
+/*
+ * Start-up, then the data plane's sync: the zones are loaded when the zone
+ * manager has no version queued or being verified any more; then the data
+ * plane is opened (if not already, see above) and synced, and systemd is
+ * told READY=1 — zones loaded, data plane attached (or failed, logged:
+ * the slow path serves alone).
+ */
+static void on_dp_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ls_daemon *d = w->data;
+
+	if (!d->loaded) {
+		if (ls_zonemgr_pending(d->zonemgr))
+			return;
+		d->loaded = true;
+		pr_info("zones loaded: %zu zone(s)", ls_zonemgr_count(d->zonemgr));
+		if (dp_wanted(d) && !d->dp)
+			dp_open(d);
+	}
+	dp_sync(d);
+	if (!d->ready) {
+		d->ready = true;
+		ls_sdnotify_ready(d->dp ? "serving (XDP)" : "serving");
+		pr_notice("ready: zones loaded%s", d->dp ? ", data plane attached" : "");
+	}
+}
+
+static void start_dataplane(struct ls_daemon *d)
+{
+	struct stat st;
+
+	if (d->cfg->service.xdp != LS_CONFIG_XDP_OFF && !d->cfg->service.interface)
+		pr_notice("service.xdp is %s but no service.interface is set: no data plane",
+			  ls_config_xdp_name(d->cfg->service.xdp));
+	/* pinned maps of a previous agent: take them over now, see above */
+	if (dp_wanted(d) && stat(LS_DATAPLANE_PIN_DIR, &st) == 0)
+		dp_open(d);
+	ev_timer_init(&d->dp_timer, on_dp_timer, 0., DP_SYNC_INTERVAL);
+	d->dp_timer.data = d;
+	ev_timer_start(d->loop, &d->dp_timer);
+}
+
+/* The local control socket (agent/control.h): lockstepctl retransfer / withdraw. */
+static int ctl_retransfer(void *ctx, const uint8_t *origin)
+{
+	/* -ENOENT: a zone that is not ours or has no primaries */
+	return ls_xfrin_refresh(((struct ls_daemon *)ctx)->xfrin, origin);
+}
+
+static int ctl_withdraw(void *ctx, const uint8_t *origin)
+{
+	struct ls_daemon *d = ctx;
+	int err = ls_zonemgr_withdraw(d->zonemgr, origin, LS_ZREASON_OPERATOR);
+
+	dp_sync(d);
+	return err;
+}
+
+static void start_control(struct ls_daemon *d)
+{
+	const struct ls_control_ops ops = { .retransfer = ctl_retransfer,
+					    .withdraw = ctl_withdraw,
+					    .ctx = d };
+	const char *path = d->cfg->node.control_socket;
+	int err = ls_control_new(d->loop, path, &ops, NULL, &d->control);
+
+	/* not fatal: the node serves without it; lockstepctl says it cannot connect */
+	if (err)
+		pr_err("control socket %s: %s; lockstepctl retransfer/withdraw unavailable", path,
+		       strerror(-err));
+	else
+		pr_info("control socket on %s", path);
 }
 
 /* Zones first, then the sockets: the first query already finds its zone. */
@@ -673,6 +981,7 @@ static int start_serving(struct ls_daemon *d)
 	err = start_xfrin(d);
 	if (err)
 		return err;
+	member_transfers(d); /* members of catalog versions re-adopted from disk */
 	err = start_admin(d);
 	if (err)
 		return err;
@@ -694,6 +1003,8 @@ static int start_serving(struct ls_daemon *d)
 		      HOUSEKEEPING_INTERVAL);
 	d->housekeeping.data = d;
 	ev_timer_start(d->loop, &d->housekeeping);
+	start_dataplane(d);
+	start_control(d);
 	err = start_health(d);
 	if (err)
 		return err;
@@ -750,9 +1061,7 @@ int ls_daemon_run(struct ls_daemon *d)
 {
 	log_config(d->cfg);
 	pr_notice("lockstepd running (node %s, config %s)", d->cfg->node.id, d->config_path);
-	/* zone files are loaded by now (start_serving); once zones load off the
-	 * loop and the data plane attaches, READY moves to where both are done */
-	ls_sdnotify_ready("serving");
+	/* READY=1 comes from on_dp_timer(): zones loaded, data plane attached */
 	ev_run(d->loop, 0);
 	ls_sdnotify_stopping();
 	if (d->server) {
@@ -786,6 +1095,13 @@ void ls_daemon_free(struct ls_daemon *d)
 	if (!d)
 		return;
 	ls_sdnotify_free(d->sdnotify);
+	ls_control_free(d->control);
+	/* a clean stop detaches; otherwise the program stays, pinned, for a restart */
+	if (d->clean_stop)
+		ls_dataplane_shutdown(d->dp);
+	else
+		ls_dataplane_free(d->dp);
+	free(d->origins);
 	ls_health_free(d->health);
 	ls_server_free(d->server);
 	ls_spool_free(d->spool);
@@ -800,6 +1116,8 @@ void ls_daemon_free(struct ls_daemon *d)
 	ls_zoneset_free(d->zones);
 	if (d->loop) {
 		ev_timer_stop(d->loop, &d->housekeeping);
+		ev_timer_stop(d->loop, &d->dp_timer);
+		ev_timer_stop(d->loop, &d->lease_timer);
 		ev_signal_stop(d->loop, &d->sigterm);
 		ev_signal_stop(d->loop, &d->sigint);
 		ev_signal_stop(d->loop, &d->sighup);

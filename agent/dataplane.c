@@ -874,7 +874,8 @@ int ls_dataplane_estimate(const struct ls_zoneset *zs, const uint8_t *const *ori
 	size_t entries = 0, bodies[LS_BODY_CLASSES] = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
-		const struct ls_zone *z = ls_zoneset_live(zs, origins[i]);
+		const struct ls_zone *z =
+			ls_zoneset_served(zs, origins[i]) ? ls_zoneset_live(zs, origins[i]) : NULL;
 		struct ls_compiled *c;
 		if (!z)
 			continue;
@@ -969,7 +970,8 @@ int ls_dataplane_sync(struct ls_dataplane *dp, const struct ls_zoneset *zs,
 		struct dp_zone *z;
 		int err = 0;
 
-		if (ls_zoneset_ctl(zs, origin, &ctl) < 0)
+		/* not served (a catalog): left out, so removed below — as the slow path skips it */
+		if (!ls_zoneset_served(zs, origin) || ls_zoneset_ctl(zs, origin, &ctl) < 0)
 			continue;
 		z = dpz_find(dp, origin, true);
 		if (!z)

@@ -132,7 +132,9 @@ int ls_dataplane_estimate(const struct ls_zoneset *zs, const uint8_t *const *ori
  * zone pointer and serial), then its control entry written with the zone
  * set's switch time, withdrawal and flags and this data plane's generation
  * ids; generations no control entry names any more are unloaded; zones no
- * not in @origins are removed. Call after every change to @zs (load,
+ * not in @origins are removed. Zones the set does not serve
+ * (ls_zoneset_set_served(): catalogs) are treated as not in @origins, so
+ * XDP never answers what the slow path refuses. Call after every change to @zs (load,
  * stage, ready, withdraw, promote, reload). Returns 0 or the first error
  * (the rest is still done; what failed is passed to the slow path).
  */

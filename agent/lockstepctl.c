@@ -26,6 +26,12 @@ static const struct ctl_cmd commands[] = {
 	  "the zones with a switch plan: serial, T, staged or not", ctl_plans },
 	{ "explain", "[--node URL]... ZONE", "why a zone is in its state on each node",
 	  ctl_explain },
+	{ "retransfer", "ZONE [--socket PATH | --config FILE] [--timeout S]",
+	  "ask the local agent to refresh ZONE from its primaries now (root only)",
+	  ctl_retransfer },
+	{ "withdraw", "ZONE [--socket PATH | --config FILE] [--timeout S]",
+	  "silence ZONE on the local agent until a newer verified version (root only)",
+	  ctl_withdraw },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

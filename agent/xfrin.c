@@ -44,6 +44,13 @@ struct xzone {
 	char name[LS_DNAME_STRLEN];
 	const struct ls_config_remote *const *primaries;
 	size_t nprimaries;
+	/*
+	 * A zone added at run time (catalog member, NEWZONE) rather than
+	 * configured: @primaries is then this copy, looked up again by remote
+	 * id in every new configuration, so nothing points into a freed one.
+	 */
+	bool runtime;
+	const struct ls_config_remote **own;
 	ev_timer timer; /* the next refresh */
 	bool pending; /* a NOTIFY or refresh request arrived while busy */
 	double last_ok; /* ev_now of the last successful refresh; 0: never */
@@ -72,7 +79,7 @@ struct ls_xfrin {
 	struct ls_xfrin_ops ops;
 	struct ls_xfrin_opts opts;
 	struct xzone **zones;
-	size_t nzones;
+	size_t nzones, cap;
 };
 
 static uint64_t unix_now(void)
@@ -184,7 +191,7 @@ static void refresh_done(struct xzone *z, bool ok)
 static void next_address(struct xzone *z)
 {
 	attempt_close(z);
-	if (++z->addr >= z->primaries[z->prim]->addr_count) {
+	if (z->prim < z->nprimaries && ++z->addr >= z->primaries[z->prim]->addr_count) {
 		z->addr = 0;
 		z->no_ixfr = false;
 		z->prim++;
@@ -587,6 +594,7 @@ static void zone_free(struct xzone *z)
 	if (z->step != ST_IDLE) {
 		attempt_close(z);
 	}
+	free(z->own);
 	free(z->wbuf);
 	free(z->rbuf);
 	free(z);
@@ -605,7 +613,8 @@ static int build(struct ls_xfrin *x, const struct ls_config *cfg)
 {
 	size_t n = 0;
 
-	x->zones = calloc(cfg->zone_count + cfg->catalog_count + 1, sizeof(*x->zones));
+	x->cap = cfg->zone_count + cfg->catalog_count + 1;
+	x->zones = calloc(x->cap, sizeof(*x->zones));
 	if (!x->zones)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->zone_count + cfg->catalog_count; i++) {
@@ -628,9 +637,9 @@ static int build(struct ls_xfrin *x, const struct ls_config *cfg)
 		if (!x->zones[n])
 			return -ENOMEM;
 		schedule(x->zones[n], 0.);
-		n++;
+		/* counted at once: after a failure half-way, ls_xfrin_free() finds them all */
+		x->nzones = ++n;
 	}
-	x->nzones = n;
 	x->cfg = cfg;
 	return 0;
 }
@@ -672,11 +681,103 @@ void ls_xfrin_free(struct ls_xfrin *x)
 	free(x);
 }
 
+/* Append @z to the zone list (which grows as run-time zones come). */
+static int push(struct ls_xfrin *x, struct xzone *z)
+{
+	if (x->nzones == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 16;
+		struct xzone **v = realloc(x->zones, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		x->zones = v;
+		x->cap = cap;
+	}
+	x->zones[x->nzones++] = z;
+	return 0;
+}
+
+static void drop_at(struct ls_xfrin *x, size_t i)
+{
+	zone_free(x->zones[i]);
+	x->zones[i] = x->zones[--x->nzones];
+}
+
+/* Give a run-time zone its own copy of @prim; the old copy goes. */
+static int set_primaries(struct xzone *z, const struct ls_config_remote *const *prim, size_t n)
+{
+	const struct ls_config_remote **own = calloc(n ? n : 1, sizeof(*own));
+
+	if (!own)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		own[i] = prim[i];
+	free(z->own);
+	z->own = own;
+	z->primaries = own;
+	z->nprimaries = n;
+	return 0;
+}
+
+/* A transfer in progress points at the primaries being replaced: start it again. */
+static void restart(struct xzone *z)
+{
+	if (z->step == ST_IDLE)
+		return;
+	attempt_close(z);
+	z->step = ST_IDLE;
+	z->prim = z->addr = 0;
+	z->no_ixfr = false;
+	schedule(z, 0.);
+}
+
 /*
- * Zones keep their timers and last success across a reload when they keep
- * their name; primaries are taken from the new configuration. A zone busy
- * with a transfer is simply restarted: the old configuration's remotes
- * are about to be freed, and a transfer is cheap to repeat.
+ * A run-time zone across a reload: its primaries are looked up again by id
+ * in @cfg (the old configuration is still alive while this runs, and is
+ * freed right after). Returns false when none is left: the zone cannot be
+ * transferred any more.
+ */
+static bool reresolve(struct xzone *z, const struct ls_config *cfg)
+{
+	const struct ls_config_remote **v = calloc(z->nprimaries + 1, sizeof(*v));
+	bool changed = false;
+	size_t n = 0;
+
+	if (!v) {
+		pr_err("zone %s: out of memory across the reload; not transferred any more",
+		       z->name);
+		return false;
+	}
+	for (size_t i = 0; i < z->nprimaries; i++) {
+		const struct ls_config_remote *r = ls_config_remote_find(cfg, z->primaries[i]->id);
+
+		if (!r)
+			pr_warn("zone %s: primary '%s' is no longer configured", z->name,
+				z->primaries[i]->id);
+		changed |= r != z->primaries[i];
+		if (r)
+			v[n++] = r;
+	}
+	if (changed || n != z->nprimaries)
+		restart(z);
+	free(z->own);
+	z->own = v;
+	z->primaries = v;
+	z->nprimaries = n;
+	if (!n)
+		pr_err("zone %s: none of its primaries is configured any more; not transferred",
+		       z->name);
+	return n > 0;
+}
+
+/*
+ * Configured zones keep their timers and last success across a reload
+ * when they keep their name; primaries are taken from the new
+ * configuration. A configured zone busy with a transfer is simply
+ * restarted: the old configuration's remotes are about to be freed, and a
+ * transfer is cheap to repeat. Run-time zones stay as they are, with their
+ * primaries looked up again by id (reresolve()); a run-time zone that is
+ * now configured gives way to the configured one.
  */
 int ls_xfrin_reconfigure(struct ls_xfrin *x, const struct ls_config *cfg)
 {
@@ -685,11 +786,16 @@ int ls_xfrin_reconfigure(struct ls_xfrin *x, const struct ls_config *cfg)
 	int err;
 
 	x->zones = NULL;
-	x->nzones = 0;
+	x->nzones = x->cap = 0;
 	err = build(x, cfg);
 	for (size_t i = 0; i < nold; i++) {
 		struct xzone *n = find(x, old[i]->origin);
 
+		if (old[i]->runtime && !n && !err && reresolve(old[i], cfg) && push(x, old[i]) == 0)
+			continue;
+		if (old[i]->runtime && n)
+			pr_notice("zone %s: now configured; its configured primaries apply",
+				  old[i]->name);
 		if (n && old[i]->last_ok > 0) {
 			n->last_ok = old[i]->last_ok;
 			n->refresh = old[i]->refresh;
@@ -700,6 +806,68 @@ int ls_xfrin_reconfigure(struct ls_xfrin *x, const struct ls_config *cfg)
 	}
 	free(old);
 	return err;
+}
+
+int ls_xfrin_add_zone(struct ls_xfrin *x, const uint8_t *origin,
+		      const struct ls_config_remote *const *primaries, size_t n)
+{
+	struct xzone *z;
+	int err;
+
+	if (!n || !primaries || ls_dname_wire_check(origin, LS_DNAME_MAXLEN) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!primaries[i] || !primaries[i]->addr_count)
+			return -EINVAL;
+	}
+	z = find(x, origin);
+	if (z && !z->runtime)
+		return -EEXIST;
+	if (z) {
+		bool same = z->nprimaries == n;
+
+		for (size_t i = 0; same && i < n; i++)
+			same = z->primaries[i] == primaries[i];
+		if (same)
+			return 0;
+		err = set_primaries(z, primaries, n);
+		if (err)
+			return err;
+		pr_info("zone %s: primaries changed", z->name);
+		restart(z);
+		return 0;
+	}
+	z = zone_new(x, origin, NULL, 0);
+	if (!z)
+		return -ENOMEM;
+	z->runtime = true;
+	err = set_primaries(z, primaries, n);
+	if (!err)
+		err = push(x, z);
+	if (err) {
+		zone_free(z);
+		return err;
+	}
+	schedule(z, 0.);
+	return 0;
+}
+
+int ls_xfrin_remove_zone(struct ls_xfrin *x, const uint8_t *origin)
+{
+	for (size_t i = 0; i < x->nzones; i++) {
+		if (!ls_dname_equal(x->zones[i]->origin, origin))
+			continue;
+		if (!x->zones[i]->runtime)
+			return -EPERM;
+		drop_at(x, i);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+bool ls_xfrin_has_zone(const struct ls_xfrin *x, const uint8_t *origin)
+{
+	return find(x, origin) != NULL;
 }
 
 int ls_xfrin_refresh(struct ls_xfrin *x, const uint8_t *origin)

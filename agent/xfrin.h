@@ -10,7 +10,8 @@
  *    applied to the live version — with the first/last SOA rules, serial
  *    continuity of the deltas, and the size limits checked while
  *    receiving. No sockets, no loop: unit-tested and fuzzed on its own.
- *  - the client (ls_xfrin): per zone with primaries, SOA refresh / retry /
+ *  - the client (ls_xfrin): per zone with primaries (configured, or added
+ *    at run time by catalogs and NEWZONE), SOA refresh / retry /
  *    expire timers with jitter, NOTIFY handling (ls_xfrin_primary() and
  *    ls_xfrin_refresh(), for the admin listener), and a non-blocking libev TCP client that asks
  *    each primary in order for its SOA, then IXFR (AXFR when the zone is
@@ -134,6 +135,34 @@ int ls_xfrin_reconfigure(struct ls_xfrin *x, const struct ls_config *cfg);
  */
 int ls_xfrin_primary(const struct ls_xfrin *x, const uint8_t *origin, const struct sockaddr *from,
 		     const struct ls_config_remote **remote);
+
+/**
+ * Transfer @origin, which is not in the configuration (a catalog member
+ * from its catalog's primaries, a zone created by NEWZONE_NOTIFY from its
+ * master), from @primaries (@n >= 1, tried in order): a first refresh at
+ * once, then SOA timers, NOTIFY and expiry exactly as for a configured
+ * zone. The remotes must belong to the configuration in force, or to the
+ * one about to be given to ls_xfrin_reconfigure(); the array is copied,
+ * and on every reconfiguration the remotes are looked up again by id
+ * (a remote that is gone is dropped with a warning; a zone left without
+ * any stops being transferred, with an error). Adding a run-time zone
+ * again replaces its primaries (a transfer in progress starts over);
+ * the same primaries change nothing. A zone the configuration lists wins
+ * over a run-time one of the same name. Returns 0, -EEXIST (a configured
+ * zone), -EINVAL (no primaries, a remote without addresses, a bad name)
+ * or -ENOMEM.
+ */
+int ls_xfrin_add_zone(struct ls_xfrin *x, const uint8_t *origin,
+		      const struct ls_config_remote *const *primaries, size_t n);
+
+/**
+ * Stop transferring the run-time zone @origin (a transfer in progress is
+ * abandoned). Returns 0, -ENOENT (unknown) or -EPERM (a configured zone).
+ */
+int ls_xfrin_remove_zone(struct ls_xfrin *x, const uint8_t *origin);
+
+/** True when @origin is transferred here (configured or run-time). */
+bool ls_xfrin_has_zone(const struct ls_xfrin *x, const uint8_t *origin);
 
 /** Start a refresh of @origin now (lockstepctl, tests). -ENOENT: not ours. */
 int ls_xfrin_refresh(struct ls_xfrin *x, const uint8_t *origin);

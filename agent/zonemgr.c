@@ -122,6 +122,7 @@ struct ls_zonemgr {
 	struct ls_zoneset *zones;
 	struct ls_zonemgr_events ev;
 	struct ls_store *store; /* NULL: no state directory, nothing kept */
+	const struct ls_config *cfg; /* the last one given: which zones are catalogs */
 	uint64_t dnssec_margin_s;
 	struct mzone **z;
 	size_t nz, capz;
@@ -418,6 +419,21 @@ static struct mzone *find(const struct ls_zonemgr *m, const uint8_t *origin)
 	return NULL;
 }
 
+/*
+ * A catalog zone is held like any zone (verified, stored, served to peers
+ * by AXFR) but never answered on the service addresses: its names are
+ * not part of the DNS the mesh publishes (RFC 9432 §1), and its switch
+ * plans are the mesh's business. The zone table hides it from both paths.
+ */
+static void apply_served(struct ls_zonemgr *m, const struct mzone *z)
+{
+	bool catalog = false;
+
+	for (size_t i = 0; m->cfg && i < m->cfg->catalog_count && !catalog; i++)
+		catalog = ls_dname_equal(m->cfg->catalogs[i].name, z->origin);
+	ls_zoneset_set_served(m->zones, z->origin, !catalog);
+}
+
 static bool live_serial(const struct ls_zonemgr *m, const struct mzone *z, uint32_t *serial)
 {
 	const struct ls_zone *live = ls_zoneset_live(m->zones, z->origin);
@@ -524,6 +540,9 @@ static void refresh(struct ls_zonemgr *m, struct mzone *z, uint64_t now)
 					 LS_ZREASON_MISSED_PLAN;
 		} else if (z->plan.active) {
 			st = (ctl.flags & LS_CTL_NEXT_READY) ? LS_ZSTATE_STAGED : LS_ZSTATE_PLANNED;
+		} else if (ls_zoneset_live_held(m->zones, z->origin)) {
+			st = LS_ZSTATE_WITHDRAWN; /* a missed plan, dropped: see hold_if_missed() */
+			reason = LS_ZREASON_MISSED_PLAN;
 		} else {
 			st = LS_ZSTATE_EMPTY;
 		}
@@ -816,6 +835,7 @@ static int zone_add(struct ls_zonemgr *m, const uint8_t *origin, const struct ls
 		return err;
 	}
 	m->z[m->nz++] = z;
+	apply_served(m, z);
 	if (m->store)
 		adopt(m, z);
 	offer_file(m, z);
@@ -1153,6 +1173,7 @@ static int sync_config(struct ls_zonemgr *m, const struct ls_config *cfg)
 {
 	int failed = 0;
 
+	m->cfg = cfg;
 	m->dnssec_margin_s = cfg->clock.dnssec_margin_ns / NS_PER_S;
 	for (size_t i = 0; i < cfg->zone_count; i++) {
 		const struct ls_config_zone *cz = &cfg->zones[i];
@@ -1180,6 +1201,8 @@ static int sync_config(struct ls_zonemgr *m, const struct ls_config *cfg)
 			zone_remove_at(m, i);
 			continue;
 		}
+		apply_served(m,
+			     m->z[i]); /* a name may have become a catalog, or stopped being one */
 		i++;
 	}
 	return failed ? -ENOMEM : 0;
@@ -1377,6 +1400,30 @@ void ls_zonemgr_forget(struct ls_zonemgr *m, void *ctx)
 	}
 }
 
+/*
+ * Invariant 3: a zone that missed its plan's S is silent from T until S
+ * arrives verified, and nothing rolls back. The silence comes from the
+ * rule (T reached, next not ready); replacing or dropping the plan moves
+ * T away, which would let the older live version answer again. So before
+ * the plan changes, a missed one holds the live generation back; a newer
+ * version going live, or a staged one promoted at its T, ends the hold.
+ */
+static void hold_if_missed(struct ls_zonemgr *m, struct mzone *z, uint64_t now)
+{
+	uint32_t live = 0;
+
+	if (!z->plan.active || now < z->plan.at_tai_ns)
+		return;
+	if (live_serial(m, z, &live) && !ls_serial_newer(z->plan.serial, live))
+		return; /* S (or newer) is live: nothing was missed */
+	if (ls_zoneset_live_held(m->zones, z->origin))
+		return;
+	pr_notice("zone %s: plan for serial %" PRIu32 " was missed; the live serial stays "
+		  "silent until a newer verified version",
+		  z->name, z->plan.serial);
+	ls_zoneset_hold_live(m->zones, z->origin, true);
+}
+
 int ls_zonemgr_plan(struct ls_zonemgr *m, const uint8_t *origin, uint32_t serial, uint64_t at_unix,
 		    uint32_t at_nsec)
 {
@@ -1409,6 +1456,7 @@ int ls_zonemgr_plan(struct ls_zonemgr *m, const uint8_t *origin, uint32_t serial
 		  ls_zonemgr_utc_to_tai(at_unix, at_nsec) <= now_tai(m) ?
 			  ", T already passed: serving it once verified" :
 			  "");
+	hold_if_missed(m, z, now_tai(m));
 	set_plan(m, z, serial, at_unix, at_nsec, true);
 	refresh(m, z, now_tai(m));
 	return 0;
@@ -1423,6 +1471,7 @@ int ls_zonemgr_unplan(struct ls_zonemgr *m, const uint8_t *origin)
 	if (!z->plan.active)
 		return 0;
 	pr_notice("zone %s: plan for serial %" PRIu32 " dropped", z->name, z->plan.serial);
+	hold_if_missed(m, z, now_tai(m));
 	plan_clear(m, z);
 	ls_zoneset_stage_next(m->zones, z->origin, NULL, LS_TIME_NEVER);
 	program(m, z);

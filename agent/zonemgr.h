@@ -156,6 +156,13 @@ const char *ls_zreason_name(enum ls_zreason r);
 
 /* ---- added by the implementation (additions only; nothing above changed) ---- */
 
+/*
+ * Configuration lifetime: ls_zonemgr_new() and ls_zonemgr_reconfigure()
+ * keep @cfg (to know which zones are catalogs: held, verified, stored and
+ * transferred to peers, but never answered on the service addresses —
+ * ls_zoneset_set_served()) until the next reconfiguration or the free.
+ */
+
 /**
  * Verdict of a zone file taken in through ls_zonemgr_offer_spool():
  * @accepted is true when the version was verified and is held (live,

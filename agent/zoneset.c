@@ -46,6 +46,8 @@ struct entry {
 	bool seen; /* mark for the sweep in ls_zoneset_sync_config() */
 	bool file_loaded;
 	struct file_id file;
+	bool not_served; /* held and transferred, never answered (catalogs) */
+	bool hold_live; /* the live generation may not answer (ls_zoneset_hold_live) */
 };
 
 struct slot {
@@ -60,6 +62,7 @@ struct ls_zoneset {
 	uint64_t now;
 	uint32_t next_zone_id;
 	uint32_t next_gen_id;
+	uint64_t changes; /* ls_zoneset_changes() */
 	/* how many origins have each label count: bounds the suffixes to probe */
 	uint32_t per_labels[LS_DNAME_MAXLABELS + 1];
 	int min_labels, max_labels;
@@ -111,6 +114,25 @@ void ls_zoneset_free(struct ls_zoneset *zs)
 size_t ls_zoneset_count(const struct ls_zoneset *zs)
 {
 	return zs->count;
+}
+
+uint64_t ls_zoneset_changes(const struct ls_zoneset *zs)
+{
+	return zs->changes;
+}
+
+size_t ls_zoneset_origins(const struct ls_zoneset *zs, const uint8_t **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < zs->cap; i++) {
+		if (!zs->slots[i].e)
+			continue;
+		if (n < max)
+			out[n] = zs->slots[i].e->origin;
+		n++;
+	}
+	return n;
 }
 
 static void update_label_bounds(struct ls_zoneset *zs)
@@ -208,6 +230,7 @@ static int insert(struct ls_zoneset *zs, const uint8_t *origin, struct entry **o
 	zs->slots[i].hash = e->hash;
 	zs->slots[i].e = e;
 	zs->count++;
+	zs->changes++;
 	zs->per_labels[e->labels]++;
 	update_label_bounds(zs);
 found:
@@ -237,6 +260,7 @@ int ls_zoneset_remove(struct ls_zoneset *zs, const uint8_t *origin)
 	entry_free(e);
 	zs->slots[i].e = NULL;
 	zs->count--;
+	zs->changes++;
 	/*
 	 * Backward-shift deletion: move later members of the probe run into
 	 * the hole when their home slot does not lie cyclically in (i, j].
@@ -268,7 +292,33 @@ int ls_zoneset_set_live(struct ls_zoneset *zs, struct ls_zone *zone)
 	e->live = zone;
 	e->ctl.live_gen = zs->next_gen_id++;
 	e->ctl.flags |= LS_CTL_HAS_LIVE;
+	e->hold_live = false; /* a new live generation is what the hold waited for */
+	zs->changes++;
 	return 0;
+}
+
+int ls_zoneset_hold_live(struct ls_zoneset *zs, const uint8_t *origin, bool hold)
+{
+	struct entry *e = find(zs, origin);
+
+	if (!e)
+		return -ENOENT;
+	if (e->hold_live == hold)
+		return 0;
+	e->hold_live = hold;
+	if (hold)
+		e->ctl.flags &= ~LS_CTL_HAS_LIVE;
+	else if (e->live)
+		e->ctl.flags |= LS_CTL_HAS_LIVE;
+	zs->changes++;
+	return 0;
+}
+
+bool ls_zoneset_live_held(const struct ls_zoneset *zs, const uint8_t *origin)
+{
+	const struct entry *e = find(zs, origin);
+
+	return e && e->hold_live;
 }
 
 int ls_zoneset_stage_next(struct ls_zoneset *zs, const uint8_t *origin, struct ls_zone *next,
@@ -291,6 +341,7 @@ int ls_zoneset_stage_next(struct ls_zoneset *zs, const uint8_t *origin, struct l
 	e->next = next;
 	e->ctl.next_gen = next ? zs->next_gen_id++ : 0;
 	e->ctl.switch_at = switch_at;
+	zs->changes++;
 	return 0;
 
 free_next:
@@ -307,6 +358,7 @@ int ls_zoneset_next_ready(struct ls_zoneset *zs, const uint8_t *origin)
 	if (!e->next)
 		return -ENODATA;
 	e->ctl.flags |= LS_CTL_NEXT_READY;
+	zs->changes++;
 	return 0;
 }
 
@@ -317,6 +369,7 @@ int ls_zoneset_withdraw(struct ls_zoneset *zs, const uint8_t *origin, uint64_t a
 	if (!e)
 		return -ENOENT;
 	e->ctl.withdraw_at = at;
+	zs->changes++;
 	return 0;
 }
 
@@ -341,6 +394,8 @@ size_t ls_zoneset_promote(struct ls_zoneset *zs, uint64_t now)
 		e->ctl.next_gen = 0;
 		e->ctl.switch_at = LS_TIME_NEVER;
 		e->ctl.flags = (e->ctl.flags & ~LS_CTL_NEXT_READY) | LS_CTL_HAS_LIVE;
+		e->hold_live = false; /* the promoted generation is newer than the held one */
+		zs->changes++;
 		n++;
 	}
 	return n;
@@ -388,7 +443,8 @@ const struct ls_zone *ls_zoneset_lookup(void *ctx, const uint8_t *qname_lower, b
 		size_t len = ls_dname_len(name);
 		const struct slot *s = &zs->slots[probe(zs, name, len, ls_dname_hash(name))];
 
-		if (!s->e)
+		/* a zone held but not served is no zone here: its names go on up */
+		if (!s->e || s->e->not_served)
 			continue;
 		e = s->e;
 		switch (ls_ctl_decide(&e->ctl, zs->now, LS_TIME_NEVER)) {
@@ -403,6 +459,26 @@ const struct ls_zone *ls_zoneset_lookup(void *ctx, const uint8_t *qname_lower, b
 		return NULL;
 	}
 	return NULL;
+}
+
+int ls_zoneset_set_served(struct ls_zoneset *zs, const uint8_t *origin, bool served)
+{
+	struct entry *e = find(zs, origin);
+
+	if (!e)
+		return -ENOENT;
+	if (e->not_served != !served) {
+		e->not_served = !served;
+		zs->changes++; /* the data plane adds or drops the zone */
+	}
+	return 0;
+}
+
+bool ls_zoneset_served(const struct ls_zoneset *zs, const uint8_t *origin)
+{
+	const struct entry *e = find(zs, origin);
+
+	return e && !e->not_served;
 }
 
 int ls_zoneset_ctl(const struct ls_zoneset *zs, const uint8_t *origin, struct ls_zone_ctl *ctl)

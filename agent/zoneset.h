@@ -55,6 +55,22 @@ void ls_zoneset_free(struct ls_zoneset *zs);
 size_t ls_zoneset_count(const struct ls_zoneset *zs);
 
 /**
+ * Point @out[0..@max) at the origins of the set (lowercased wire form, in
+ * no particular order), for mirroring the whole set (the data plane).
+ * The pointers stay valid until the next change to the set. Returns the
+ * number of zones, which may be more than @max (then only @max are set).
+ */
+size_t ls_zoneset_origins(const struct ls_zoneset *zs, const uint8_t **out, size_t max);
+
+/**
+ * A counter that moves with every change to the set — zones added or
+ * removed, generations installed, staged, made ready or promoted, a
+ * withdrawal — and with nothing else (lookups, ticks). A mirror that last
+ * synced at this value has nothing to redo.
+ */
+uint64_t ls_zoneset_changes(const struct ls_zoneset *zs);
+
+/**
  * Add @origin (wire form, any case) with no generation: the zone is
  * configured but silent until a live generation is installed. Adding an
  * origin that is already there is not an error. Returns 0, -ENOMEM or
@@ -86,6 +102,18 @@ int ls_zoneset_set_live(struct ls_zoneset *zs, struct ls_zone *zone);
  */
 int ls_zoneset_stage_next(struct ls_zoneset *zs, const uint8_t *origin, struct ls_zone *next,
 			  uint64_t switch_at);
+
+/**
+ * Keep the live generation of @origin from answering (@hold true) without
+ * dropping it: LS_CTL_HAS_LIVE is cleared, so before T the zone is silent,
+ * while a staged next generation still answers from its T. Invariant 3 needs
+ * it: a zone that missed a plan's S stays silent until something newer than
+ * what it was serving is verified, even when the plan is replaced or dropped.
+ * Installing a live generation (ls_zoneset_set_live) or promoting the next
+ * one ends the hold. Returns 0 or -ENOENT.
+ */
+int ls_zoneset_hold_live(struct ls_zoneset *zs, const uint8_t *origin, bool hold);
+bool ls_zoneset_live_held(const struct ls_zoneset *zs, const uint8_t *origin);
 
 /**
  * Declare the staged next generation of @origin verified and fully loaded:
@@ -127,10 +155,26 @@ uint64_t ls_zoneset_now(const struct ls_zoneset *zs);
  * the longest origin that is a suffix of @qname_lower decides. Returns the
  * generation to answer from; or NULL with *@silent false when no zone
  * matches (the engine answers REFUSED), or NULL with *@silent true when the
- * matching zone is silent now (no response).
+ * matching zone is silent now (no response). Zones that are not served
+ * (ls_zoneset_set_served()) are passed over.
  * Signature of ls_engine_lookup_fn (agent/engine.h), with the set as @ctx.
  */
 const struct ls_zone *ls_zoneset_lookup(void *zs, const uint8_t *qname_lower, bool *silent);
+
+/**
+ * Whether @origin is answered on the service addresses. A zone that is not
+ * served (a catalog zone: transferred, verified, stored and given to peers
+ * by AXFR on the administrative interface, RFC 9432 §1) keeps its
+ * generations and control state, but ls_zoneset_lookup() passes over it as
+ * if it were absent — its names get REFUSED, or the answer of a served
+ * parent zone — and the data plane does not load it (ls_dataplane_sync()),
+ * so both paths agree. Zones are served when added. Changing the property
+ * counts as a change (ls_zoneset_changes()). Returns 0 or -ENOENT.
+ */
+int ls_zoneset_set_served(struct ls_zoneset *zs, const uint8_t *origin, bool served);
+
+/** True when @origin is in the set and served (see ls_zoneset_set_served()). */
+bool ls_zoneset_served(const struct ls_zoneset *zs, const uint8_t *origin);
 
 /**
  * The control state of @origin, as the data plane would hold it.

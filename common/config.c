@@ -918,10 +918,19 @@ static void node_spool_dir(struct ctx *c, const char *path, const struct yn *v, 
 	get_abs_path(c, path, v, &c->cfg->node.spool_dir);
 }
 
+/* a Unix socket path: sun_path holds 107 characters and the NUL */
+static void node_control_socket(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	get_abs_path(c, path, v, &c->cfg->node.control_socket);
+	if (c->cfg->node.control_socket && strlen(c->cfg->node.control_socket) > 107)
+		err_at(c, v, "%s: a socket path longer than 107 characters", path);
+}
+
 static const struct field node_fields[] = {
 	{ "id", true, node_id },
 	{ "state-dir", false, node_state_dir },
 	{ "spool-dir", false, node_spool_dir },
+	{ "control-socket", false, node_control_socket },
 };
 
 /* ---- service ------------------------------------------------------------ */
@@ -1771,6 +1780,8 @@ static void finish(struct ctx *c)
 
 	if (!cfg->node.state_dir)
 		set_str(c, &cfg->node.state_dir, "/var/lib/lockstep");
+	if (!cfg->node.control_socket)
+		set_str(c, &cfg->node.control_socket, "/run/lockstep/control.sock");
 	if (!cfg->clock.chrony_socket)
 		set_str(c, &cfg->clock.chrony_socket, "/run/chrony/chronyd.sock");
 	if (!cfg->clock.socket_dir)
@@ -1937,6 +1948,7 @@ void ls_config_free(struct ls_config *cfg)
 	free(cfg->node.id);
 	free(cfg->node.state_dir);
 	free(cfg->node.spool_dir);
+	free(cfg->node.control_socket);
 	free(cfg->service.addrs);
 	free(cfg->service.interface);
 	free(cfg->admin.listen);

@@ -135,6 +135,7 @@ struct ls_config {
 		char *id;
 		char *state_dir;
 		char *spool_dir; /* NULL: no spool */
+		char *control_socket; /* lockstepctl's local socket (agent/control.h) */
 	} node;
 
 	struct {

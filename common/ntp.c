@@ -104,7 +104,7 @@ int ls_ntp_parse(const uint8_t *buf, size_t len, uint64_t nonce, int64_t t1_ns, 
 {
 	uint8_t leap, version, mode, stratum;
 	uint64_t rx, tx;
-	int64_t t2, t3, delay;
+	int64_t t2, t3, delay, span, off1, off2;
 
 	memset(out, 0, sizeof(*out));
 	if (len < LS_NTP_PACKET_LEN || len > LS_NTP_MAX_PACKET_LEN)
@@ -132,14 +132,23 @@ int ls_ntp_parse(const uint8_t *buf, size_t len, uint64_t nonce, int64_t t1_ns, 
 	t3 = ls_ntp_ts_to_unix_ns(tx, t1_ns);
 	if (t3 < t2)
 		return -EBADMSG;
-	/* both within half an era of t1 and t4 - t1 >= 0: no overflow */
-	delay = (t4_ns - t1_ns) - (t3 - t2);
+	/*
+	 * t2 and t3 are only known to lie within half an era (68 years) of t1,
+	 * more than an int64 of nanoseconds spans: a hostile reply could make
+	 * these differences overflow. A server that far from our clock is not
+	 * one to learn from, so such a reply is refused.
+	 */
+	if (__builtin_sub_overflow(t3, t2, &span) || __builtin_sub_overflow(t2, t1_ns, &off1) ||
+	    __builtin_sub_overflow(t3, t4_ns, &off2))
+		return -EBADMSG;
+	/* 0 <= t4 - t1 <= MAX_WAIT and span >= 0: no overflow */
+	delay = (t4_ns - t1_ns) - span;
 	if (delay < -NEGATIVE_DELAY_SLACK_NS)
 		return -EBADMSG;
 	if (delay < 0)
 		delay = 0;
 
-	out->offset = ((double)(t2 - t1_ns) + (double)(t3 - t4_ns)) / 2.0 / (double)NS_PER_S;
+	out->offset = ((double)off1 + (double)off2) / 2.0 / (double)NS_PER_S;
 	out->delay = (double)delay / (double)NS_PER_S;
 	out->root_delay = (double)get32(buf + 4) / 65536.0;
 	out->root_dispersion = (double)get32(buf + 8) / 65536.0;

@@ -30,6 +30,17 @@ MESH_SHARED=192.0.2.53
 MESH_BUDGET=${MESH_BUDGET:-500ms}
 MESH_LEASE=${MESH_LEASE:-10s}
 MESH_XDP=${MESH_XDP:-native} # native | generic | off (slow path only)
+# How versions of the member zone reach the nodes: "xfr" (AXFR/IXFR from
+# the knotd primaries, after NOTIFY) or "spool" (the file dropped into each
+# node's node.spool-dir, RFC 3258 §2.3 a's secure file transfer). The
+# catalog (and so every plan) always comes by transfer from knotd. Default:
+# xfr when the daemon transfers catalog members (ls_catalogs_primaries wired
+# into the transfer client), else spool.
+if [ -z "${MESH_DELIVERY:-}" ]; then
+	MESH_DELIVERY=spool
+	grep -q "ls_catalogs_primaries" "$LS_SRC/agent/daemon.c" "$LS_SRC/agent/xfrin.c" 2>/dev/null &&
+		MESH_DELIVERY=xfr
+fi
 MESH_LOCKSTEPD="$LS_BUILD/agent/lockstepd"
 MESH_CTL="$LS_BUILD/agent/lockstepctl"
 MESH_BENCH_XDP="$LS_BUILD/tests/bench_xdp"
@@ -74,7 +85,8 @@ mesh_topology() {
 	ip netns exec "$MESH_CLI" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 	for n in $(seq 1 $MESH_N); do
 		MESH_NS[$n]=$(ls_netns "node$n")
-		mkdir -p "$LS_TMP/node$n/state" "$LS_TMP/node$n/run" "$LS_TMP/node$n/bpffs"
+		mkdir -p "$LS_TMP/node$n/state" "$LS_TMP/node$n/run" "$LS_TMP/node$n/bpffs" \
+			"$LS_TMP/node$n/spool"
 		ls_veth "${MESH_NS[$n]}" "a$n" "$MESH_PRI" "p$n"
 		ip -n "$MESH_PRI" link set "p$n" master br0
 		ls_addr "${MESH_NS[$n]}" "a$n" "198.51.100.$n/24"
@@ -134,13 +146,19 @@ EOF
 	[ $# -ge 3 ] && echo "switch.ext.m1.zones TXT \"serial=$2\" \"at=$3\""
 }
 
-# mesh_at UNIX_NS: the plan's at= form of a UNIX time in nanoseconds (ms precision)
+# mesh_at UNIX_NS: the plan's at= form of a UNIX time in nanoseconds (all
+# nine digits of fraction: the plan's T is exactly UNIX_NS)
 mesh_at() {
 	local ns=$1
-	printf '%s.%03d' "$(date -u -d "@$((ns / 1000000000))" +%Y%m%d%H%M%S)" $(((ns / 1000000) % 1000))
+	printf '%s.%09d' "$(date -u -d "@$((ns / 1000000000))" +%Y%m%d%H%M%S)" $((ns % 1000000000))
 }
 
 mesh_now_ns() { date +%s%N; }
+
+# mesh_sleep_until UNIX_NS
+mesh_sleep_until() {
+	python3 -c 'import sys, time; time.sleep(max(0, int(sys.argv[1]) / 1e9 - time.time()))' "$1"
+}
 
 # mesh_knot_conf K ADDR NODE-ADDRS...: one knotd instance, files as they are
 # (zonefile-load whole, no journal), NOTIFY to its nodes
@@ -180,6 +198,9 @@ template:
     journal-content: none
     zonefile-sync: -1
     semantic-checks: off
+    # knotd 3.2 builds IXFR deltas on reload that leave the ZONEMD change
+    # out (the node rightly refuses the result): full transfers only
+    provide-ixfr: off
     acl: xfr
     notify: [$ids]
 zone:
@@ -205,6 +226,19 @@ mesh_knot_start() {
 	MESH_CAT_SERIAL=1
 }
 
+# mesh_knot_replace K ZONE FILE: restart knotd K with FILE as ZONE, so it
+# serves other content under a serial it already served (no journal: the
+# file is loaded as it is)
+mesh_knot_replace() {
+	local k=$1 pid
+	eval "pid=\$MESH_KNOT_PID_$k"
+	kill -TERM "$pid"
+	ls_wait 10 bash -c "! kill -0 $pid" || kill -KILL "$pid"
+	cp "$3" "$LS_TMP/$k/${2}zone"
+	ls_knotd "$MESH_PRI" "$LS_TMP/$k"
+	eval "MESH_KNOT_PID_$k=$LS_LAST_PID"
+}
+
 # mesh_knot_load K ZONE FILE: put FILE in K's storage and reload ZONE there
 mesh_knot_load() {
 	local k=$1 zone=$2 file=$3
@@ -219,6 +253,31 @@ mesh_publish_zone() {
 	shift
 	[ $# -eq 0 ] && set -- knot1 knot2
 	for k in "$@"; do mesh_knot_load "$k" "$MESH_ZONE" "$file"; done
+}
+
+# mesh_deliver FILE NODES...: a version of the member zone to these nodes
+# (default all). By xfr: node 2 has its own primary (knot2), nodes 1 and 3
+# share knot1, so a delivery to node 2 alone (or to 1 and 3 alone) is
+# possible, not to 1 without 3. By spool: the file is written beside the
+# spool and renamed into it, as a secure file transfer would.
+mesh_deliver() {
+	local file=$1 n
+	shift
+	[ $# -eq 0 ] && set -- $(seq 1 $MESH_N)
+	if [ "$MESH_DELIVERY" = xfr ]; then
+		local k1=0 k2=0
+		for n in "$@"; do
+			case $n in 2) k2=1 ;; *) k1=1 ;; esac
+		done
+		[ $k1 = 1 ] && mesh_knot_load knot1 "$MESH_ZONE" "$file"
+		[ $k2 = 1 ] && mesh_knot_load knot2 "$MESH_ZONE" "$file"
+		return 0
+	fi
+	for n in "$@"; do
+		cp "$file" "$LS_TMP/node$n/spool/.incoming" &&
+			mv "$LS_TMP/node$n/spool/.incoming" "$LS_TMP/node$n/spool/${MESH_ZONE}$(basename "$file")" ||
+			ls_fail "spool delivery to node$n"
+	done
 }
 
 # mesh_publish_plan SERIAL AT_NS: a new catalog version carrying the plan
@@ -275,7 +334,7 @@ mesh_node_conf() {
 	svc="{addresses: [$MESH_SHARED], xdp: off}"
 	[ "$MESH_XDP" != off ] && svc="{addresses: [$MESH_SHARED], interface: s$n, xdp: $MESH_XDP}"
 	cat >"$d/lockstep.conf" <<EOF
-node: {id: node$n, state-dir: $d/state}
+node: {id: node$n, state-dir: $d/state, spool-dir: $d/spool}
 service: $svc
 admin: {listen: [198.51.100.$n@53], http: 198.51.100.$n@8053}
 clock:
@@ -325,6 +384,16 @@ mesh_start() {
 		mesh_node_conf "$n"
 		mesh_node_start "$n"
 	done
+	ls_log "mesh: versions delivered by $MESH_DELIVERY, data plane: XDP $MESH_XDP"
+	if [ "$MESH_DELIVERY" = spool ]; then
+		# a spool file for a zone the node does not know yet is refused:
+		# wait for the catalog to name the member
+		for n in $(seq 1 $MESH_N); do
+			ls_wait 30 mesh_status_has "$n" zone.zone "$MESH_ZONE" ||
+				ls_fail "node$n: catalog member $MESH_ZONE not added"
+		done
+		mesh_deliver "$LS_TMP/zone.1"
+	fi
 	for n in $(seq 1 $MESH_N); do
 		ls_wait 60 mesh_serial_is "$n" 1 || ls_fail "node$n does not serve serial 1"
 		ls_wait 20 mesh_status_has "$n" "clock.trusted" true || ls_fail "node$n: clock not trusted"
@@ -394,12 +463,20 @@ mesh_ctl() { ip netns exec "$MESH_PRI" "$MESH_CTL" "$@"; }
 # ---- the prober --------------------------------------------------------------
 
 # mesh_probe OUT FROM_NS TO_NS [TARGET] [GAP_US]: query the zone's SOA over
-# every node's link, one query outstanding per node, from FROM_NS to TO_NS
-# (UNIX ns); each query's send and receive time (CLOCK_REALTIME) and what
-# came back are written to OUT. Runs in the foreground.
+# every node's link, one query outstanding per link, from FROM_NS to TO_NS
+# (UNIX ns), one prober process per node (so one node's silence does not
+# slow the sampling of another); each query's send and receive time
+# (CLOCK_REALTIME) and what came back are written to OUT. Foreground.
 mesh_probe() {
-	ip netns exec "$MESH_CLI" python3 "$MESH_PROBE" probe "$1" "$2" "$3" "${4:-$MESH_SHARED}" \
-		"${5:-200}" "$MESH_ZONE" $(seq -f '192.0.2.1%g' 1 $MESH_N)
+	local out=$1 n pids=()
+	for n in $(seq 1 $MESH_N); do
+		ip netns exec "$MESH_CLI" python3 "$MESH_PROBE" probe "$out.$n" "$2" "$3" \
+			"${4:-$MESH_SHARED}" "${5:-100}" "$MESH_ZONE" "$n=192.0.2.1$n" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	sort -n -k2 "$out".[0-9]* >"$out"
+	rm -f "$out".[0-9]*
 }
 
 # mesh_check OUT NODE REGEX [EDGE...]: assert node NODE's answers in OUT,
@@ -412,7 +489,9 @@ mesh_probe_write() {
 report: per node offsets from T and the mixed-serial window."""
 import os, random, select, socket, struct, sys, time
 
-TIMEOUT_NS = 20_000_000  # an unanswered query counts as silence after 20 ms
+# an unanswered query counts as silence after this long (a slow path busy
+# for a moment is not silence; a withdrawn zone is)
+TIMEOUT_NS = int(os.environ.get("MESH_PROBE_TIMEOUT_MS", "100")) * 1_000_000
 
 def now():
     return time.clock_gettime_ns(time.CLOCK_REALTIME)
@@ -456,8 +535,10 @@ def answer(m, qid):
 
 def probe(out, start, end, target, gap_us, zone, srcs):
     start, end, gap = int(start), int(end), int(gap_us) * 1000
-    socks = []
+    socks, ids = [], []
     for s in srcs:
+        nid, s = s.split("=")
+        ids.append(int(nid))
         k = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         k.bind((s, 0))
         k.connect((target, 53))
@@ -490,7 +571,10 @@ def probe(out, start, end, target, gap_us, zone, srcs):
                 nxt[i] = ts + gap
         if done and not any(state):
             break
-        r, _, _ = select.select(list(fdmap), [], [], 0.0005)
+        t = now()
+        wait = min((st[1] + TIMEOUT_NS - t) if st else (nxt[i] - t)
+                   for i, st in enumerate(state))
+        r, _, _ = select.select(list(fdmap), [], [], max(0, wait) / 1e9)
         for fd in r:
             i = fdmap[fd]
             try:
@@ -508,7 +592,7 @@ def probe(out, start, end, target, gap_us, zone, srcs):
             state[i] = None
     with open(out, "w") as f:
         for i, ts, tr, a in sorted(rec, key=lambda x: x[1]):
-            f.write("%d %d %d %s\n" % (i + 1, ts, tr, a))
+            f.write("%d %d %d %s\n" % (ids[i], ts, tr, a))
 
 def load(path, node=None):
     rows = []
@@ -596,17 +680,19 @@ def report(path, t, old, new, *nodes):
             continue
         # the switch is after the last old decision and before the first new one
         lo_s, lo_r, fn_s, fn_r = r
+        print("OFFSET_US %d %.1f %.1f" % (n, lo_s / 1e3, fn_r / 1e3), file=sys.stderr)
         print("| node%d | %+.1f .. %+.1f us | %+.1f .. %+.1f us | in (%+.1f, %+.1f) us |" % (
             n, lo_s / 1e3, lo_r / 1e3, fn_s / 1e3, fn_r / 1e3, lo_s / 1e3, fn_r / 1e3))
     ok = [r for r in res.values() if r]
     if len(ok) == len(res) and ok:
-        last_old = max(r[0] for r in ok)   # latest old decision: >= its send
-        first_new = min(r[3] for r in ok)  # earliest new decision: <= its receive
-        window_hi = max(0, max(r[1] for r in ok) - min(r[2] for r in ok))
-        window = max(0, last_old - first_new)
-        print("\nmixed-serial window: %.1f us (lower bound), %.1f us (upper bound: round trips included)" %
-              (window / 1e3, window_hi / 1e3))
-        print("WINDOW_US %.1f %.1f" % (window / 1e3, window_hi / 1e3))
+        # node n switched at some s_n in (lo_s, fn_r); the mixed-serial
+        # window is max(s_n) - min(s_n): at least what was seen overlapping,
+        # at most what the sampling cannot tell apart
+        lo = max(0, max(r[0] for r in ok) - min(r[3] for r in ok))
+        hi = max(r[3] for r in ok) - min(r[0] for r in ok)
+        print("\nmixed-serial window across the mesh: at least %.1f us (both serials seen at once), "
+              "at most %.1f us (sampling resolution)" % (lo / 1e3, hi / 1e3))
+        print("WINDOW_US %.1f %.1f" % (lo / 1e3, hi / 1e3))
     return 0
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->node.id, "n1");
 	assert_string_equal(cfg->node.state_dir, "/var/lib/lockstep");
 	assert_null(cfg->node.spool_dir);
+	assert_string_equal(cfg->node.control_socket, "/run/lockstep/control.sock");
 	assert_int_equal(cfg->clock.dnssec_margin_ns, 3600000000000ull);
 	assert_int_equal(cfg->service.addr_count, 0);
 	assert_int_equal(cfg->service.port, 53);
@@ -128,6 +129,7 @@ static const char every_key[] =
 	"  id: node-1_a.b\n"
 	"  state-dir: /srv/lockstep\n"
 	"  spool-dir: /srv/spool\n"
+	"  control-socket: /srv/ctl.sock\n"
 	"service:\n"
 	"  addresses: [192.0.2.53, 2001:db8::53, '[2001:db8::54]', 'fe80::1%7']\n"
 	"  port: 5353\n"
@@ -184,6 +186,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg->node.id, "node-1_a.b");
 	assert_string_equal(cfg->node.state_dir, "/srv/lockstep");
 	assert_string_equal(cfg->node.spool_dir, "/srv/spool");
+	assert_string_equal(cfg->node.control_socket, "/srv/ctl.sock");
 
 	assert_int_equal(cfg->service.addr_count, 4);
 	assert_string_equal(addr(&cfg->service.addrs[0]), "192.0.2.53@5353");
@@ -495,6 +498,10 @@ static const struct error_case error_cases[] = {
 	  "is not a valid id" },
 	{ "node: {id: n, state-dir: var/lib}\n", 1, 26,
 	  "node.state-dir: 'var/lib' is not an absolute path" },
+	{ "node: {id: n, control-socket: run/c.sock}\n", 1, 31,
+	  "node.control-socket: 'run/c.sock' is not an absolute path" },
+	{ "node: {id: n, control-socket: /run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\n",
+	  1, 31, "a socket path longer than 107 characters" },
 	{ N "hooks: {on-serve: 'announce --up'}\n", 2, 19, "not an absolute path" },
 	{ N "hooks: {on-withdraw: \"/bin/x\\ny\"}\n", 2, 22, "control character" },
 	{ N "service: {interface: 'eth0/1'}\n", 2, 22, "not a valid interface name" },
@@ -840,8 +847,7 @@ static void test_catalog_groups(void **state)
 	assert_int_equal(cfg->catalogs[0].group_count, 1);
 	assert_string_equal(cfg->catalogs[0].groups[0].name, "signed");
 	assert_string_equal(cfg->catalogs[0].groups[0].domain, "tpl.example.");
-	assert_ptr_equal(ls_config_zone_find(cfg, cfg->catalogs[0].groups[0].zone),
-			 &cfg->zones[0]);
+	assert_ptr_equal(ls_config_zone_find(cfg, cfg->catalogs[0].groups[0].zone), &cfg->zones[0]);
 	ls_config_free(cfg);
 
 	snprintf(text, sizeof(text),

@@ -7,7 +7,8 @@
  * -> S arrives -> serving; a plan for an older serial ignored; a plan whose
  * T passed; the clock guard's withdrawal from T - budget and recovery (also
  * across T); plans-only activation; a failed verification; withdrawal by
- * hand; removal; and re-adoption of live, staged and plan after a restart.
+ * hand; removal; DNSSEC validity at T plus the margin; and re-adoption of
+ * live, staged and plan after a restart (and of a corrupted file: refused).
  * What a query gets is checked through the zone table's own lookup.
  */
 #include <setjmp.h>
@@ -115,7 +116,8 @@ static void make_fx(struct fx *f, const char *activation)
 		 "remote: [{id: p, address: 192.0.2.1}]\n"
 		 "zone:\n"
 		 "  - {domain: example.org., primaries: [p], activation: %s}\n"
-		 "  - {domain: signed.example., primaries: [p], zonemd: required}\n",
+		 "  - {domain: signed.example., primaries: [p], zonemd: required}\n"
+		 "  - {domain: example., primaries: [p], dnssec: required}\n",
 		 f->dir, activation);
 	assert_int_equal(ls_config_parse_string(text, strlen(text), "t.yaml", &f->cfg, &errs), 0);
 	f->loop = ev_loop_new(EVFLAG_AUTO);
@@ -279,6 +281,56 @@ static void test_missed_then_arrives(void **state)
 	assert_int_equal(f->last_serve, 2);
 }
 
+/*
+ * Invariant 3 across plans: a node that missed S stays silent until
+ * something newer than what it served is verified, even when the catalog
+ * replaces the plan (new S' at a later T') or drops it; it never falls back
+ * to the older live serial in between.
+ */
+static void test_missed_then_replanned(void **state)
+{
+	struct fx *f = *state;
+
+	offer(f, 1);
+	assert_int_equal(ls_zonemgr_plan(f->m, wire(EX), 2, T_UNIX, 0), 0);
+	at(f, f->T + S_NS);
+	assert_int_equal(answer(f, EX), -1);
+	/* a new plan for 3 at T + 10 s: still silent before it, not serial 1 */
+	assert_int_equal(ls_zonemgr_plan(f->m, wire(EX), 3, T_UNIX + 10, 0), 0);
+	at(f, f->T + 2 * S_NS);
+	assert_int_equal(answer(f, EX), -1);
+	assert_int_equal(info(f, EX).state, LS_ZSTATE_PLANNED);
+	/* 3 arrives verified and is staged: silent until T', 3 from T' */
+	offer(f, 3);
+	assert_int_equal(info(f, EX).state, LS_ZSTATE_STAGED);
+	assert_int_equal(answer(f, EX), -1);
+	at(f, f->T + 10 * S_NS);
+	assert_int_equal(answer(f, EX), 3);
+	at(f, f->T + 11 * S_NS); /* promoted: the hold is over, 3 is live */
+	assert_int_equal(answer(f, EX), 3);
+	assert_int_equal(info(f, EX).state, LS_ZSTATE_SERVING);
+}
+
+static void test_missed_then_dropped(void **state)
+{
+	struct fx *f = *state;
+
+	offer(f, 1);
+	assert_int_equal(ls_zonemgr_plan(f->m, wire(EX), 2, T_UNIX, 0), 0);
+	at(f, f->T + S_NS);
+	assert_int_equal(answer(f, EX), -1);
+	/* the catalog drops the plan: serial 1 must not come back */
+	assert_int_equal(ls_zonemgr_unplan(f->m, wire(EX)), 0);
+	at(f, f->T + 2 * S_NS);
+	assert_int_equal(answer(f, EX), -1);
+	assert_int_equal(info(f, EX).state, LS_ZSTATE_WITHDRAWN);
+	assert_int_equal(info(f, EX).reason, LS_ZREASON_MISSED_PLAN);
+	/* a newer verified version ends it */
+	offer(f, 4);
+	assert_int_equal(answer(f, EX), 4);
+	assert_int_equal(info(f, EX).state, LS_ZSTATE_SERVING);
+}
+
 static void test_stale_plan(void **state)
 {
 	struct fx *f = *state;
@@ -406,7 +458,7 @@ static void test_withdraw_by_hand(void **state)
 	assert_int_equal(ls_zonemgr_add_zone(f->m, wire("cat.example."), wire(EX)), -ENOENT);
 	assert_int_equal(ls_zonemgr_add_zone(f->m, wire("cat.example."), NULL), 0);
 	assert_int_equal(ls_zonemgr_add_zone(f->m, wire("cat.example."), NULL), -EEXIST);
-	assert_int_equal(ls_zonemgr_count(f->m), 2);
+	assert_int_equal(ls_zonemgr_count(f->m), 3);
 }
 
 /* Restart: the live version serves, the staged one and the plan are kept. */
@@ -472,6 +524,42 @@ static void test_restart_corrupt(void **state)
 	assert_int_equal(answer(f, EX), 5);
 }
 
+/*
+ * DNSSEC at T: tests/data/verify/signed-nsec.zone is signed from 2024-01-01
+ * to 2037-01-01 00:00:00 UTC (2114380800). With the default margin of 1 h, a
+ * plan 30 min before expiry is refused; 2 h before is staged.
+ */
+static void test_dnssec_at_T(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t expiry = 2114380800;
+	struct ls_zone *z = NULL;
+	struct ls_zinfo i;
+
+	assert_int_equal(ls_zonemgr_plan(f->m, wire("example."), 2025010101, expiry - 1800, 0), 0);
+	assert_int_equal(ls_zonefile_load(LS_TEST_DATA "/verify/signed-nsec.zone", wire("example."),
+					  NULL, &z, NULL),
+			 0);
+	assert_int_equal(ls_zonemgr_offer(f->m, wire("example."), z, "test"), 0);
+	settle(f);
+	i = info(f, "example.");
+	assert_int_equal(i.state, LS_ZSTATE_PLANNED);
+	assert_false(i.has_next);
+	assert_int_equal(i.verify_failures, 1);
+	assert_non_null(strstr(i.last_verdict, "RRSIG"));
+	/* the same version for a T that leaves the margin: staged */
+	assert_int_equal(ls_zonemgr_plan(f->m, wire("example."), 2025010101, expiry - 7200, 0), 0);
+	assert_int_equal(ls_zonefile_load(LS_TEST_DATA "/verify/signed-nsec.zone", wire("example."),
+					  NULL, &z, NULL),
+			 0);
+	assert_int_equal(ls_zonemgr_offer(f->m, wire("example."), z, "test"), 0);
+	settle(f);
+	i = info(f, "example.");
+	assert_int_equal(i.state, LS_ZSTATE_STAGED);
+	assert_true(i.next_ready);
+	assert_int_equal(i.next_serial, 2025010101);
+}
+
 /* A version superseded while queued is dropped; the newest one serves. */
 static void test_superseded(void **state)
 {
@@ -482,6 +570,59 @@ static void test_superseded(void **state)
 	settle(f);
 	assert_int_equal(answer(f, EX), 5);
 	assert_int_equal(info(f, EX).offers, 5);
+}
+
+/*
+ * A catalog zone is held like any zone (verified, live, there for
+ * transfers to peers) but the zone table never answers it; its members
+ * and other zones are answered. A name that stops being a catalog on a
+ * reload is answered again.
+ */
+static void test_catalog_not_served(void **state)
+{
+	struct fx *f = *state;
+	struct ls_config_errors errs;
+	struct ls_config *cfg;
+	const struct ls_zone *z;
+	bool silent = true;
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "node: {id: t, state-dir: %s}\n"
+		 "remote: [{id: p, address: 192.0.2.1}]\n"
+		 "zone:\n"
+		 "  - {domain: example.org., primaries: [p]}\n"
+		 "catalog:\n"
+		 "  - {zone: catalog.invalid., primaries: [p]}\n",
+		 f->dir);
+	assert_int_equal(ls_config_parse_string(text, strlen(text), "t.yaml", &cfg, &errs), 0);
+	assert_int_equal(ls_zonemgr_reconfigure(f->m, cfg), 0);
+	/* the daemon registers catalogs (zonemgr.h: only zone entries are its own) */
+	assert_int_equal(ls_zonemgr_add_zone(f->m, wire("catalog.invalid."), NULL), 0);
+	assert_int_equal(ls_zonemgr_add_zone(f->m, wire("member.example."), NULL), 0);
+	assert_false(ls_zoneset_served(f->zs, wire("catalog.invalid.")));
+	assert_true(ls_zoneset_served(f->zs, wire("member.example.")));
+	assert_true(ls_zoneset_served(f->zs, wire(EX)));
+	assert_int_equal(ls_zonemgr_offer(f->m, wire("catalog.invalid."),
+					  make_zone("catalog.invalid.", 7), "test"),
+			 0);
+	assert_int_equal(ls_zonemgr_offer(f->m, wire("member.example."),
+					  make_zone("member.example.", 1), "test"),
+			 0);
+	settle(f);
+	assert_true(info(f, "catalog.invalid.").has_live);
+	assert_int_equal(info(f, "catalog.invalid.").live_serial, 7);
+	assert_non_null(ls_zoneset_live(f->zs, wire("catalog.invalid.")));
+	ls_zoneset_set_now(f->zs, f->T - 50 * S_NS);
+	z = ls_zoneset_lookup(f->zs, wire("ns.catalog.invalid."), &silent);
+	assert_null(z);
+	assert_false(silent); /* REFUSED, not silence */
+	assert_int_equal(answer(f, "member.example."), 1);
+	/* back to a configuration without the catalog: the name is answered again */
+	assert_int_equal(ls_zonemgr_reconfigure(f->m, f->cfg), 0);
+	ls_config_free(cfg);
+	assert_true(ls_zoneset_served(f->zs, wire("catalog.invalid.")));
+	assert_int_equal(answer(f, "catalog.invalid."), 7);
 }
 
 static void test_utc_to_tai(void **state)
@@ -503,6 +644,8 @@ int main(void)
 		T(test_immediate_no_rollback),
 		T(test_plan_staged_switch),
 		T(test_missed_then_arrives),
+		T(test_missed_then_replanned),
+		T(test_missed_then_dropped),
 		T(test_stale_plan),
 		T(test_passed_plan),
 		T(test_clock_distrust),
@@ -513,6 +656,8 @@ int main(void)
 		T(test_restart_readopt),
 		T(test_restart_corrupt),
 		T(test_superseded),
+		T(test_dnssec_at_T),
+		T(test_catalog_not_served),
 		cmocka_unit_test(test_utc_to_tai),
 	};
 

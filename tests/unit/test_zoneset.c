@@ -140,6 +140,27 @@ static void test_many(void **state)
 		snprintf(q, sizeof(q), "www.z%d.test.", i);
 		assert_string_equal(who(zs, q), i % 2 ? name : "-");
 	}
+	/* ls_zoneset_origins(): every zone exactly once, and a short array is not overrun */
+	{
+		const uint8_t *o[151] = { 0 };
+		bool seen[300] = { false };
+
+		assert_int_equal(ls_zoneset_origins(zs, o, 151), 150);
+		assert_null(o[150]);
+		for (int i = 0; i < 150; i++) {
+			int k = -1;
+
+			assert_int_equal(sscanf((const char *)o[i] + 1, "z%d", &k), 1);
+			assert_true(k >= 0 && k < 300 && k % 2 == 1 && !seen[k]);
+			seen[k] = true;
+			assert_true(
+				ls_dname_equal(o[i], ls_zone_origin(ls_zoneset_live(zs, o[i]))));
+		}
+		o[3] = NULL;
+		assert_int_equal(ls_zoneset_origins(zs, o, 3), 150);
+		assert_null(o[3]);
+		assert_int_equal(ls_zoneset_origins(zs, NULL, 0), 150);
+	}
 	ls_zoneset_free(zs);
 }
 
@@ -261,6 +282,45 @@ static void test_plan_without_data(void **state)
 		-EINVAL);
 	assert_int_equal(ls_zoneset_next_ready(zs, wire("example.net.")), -ENOENT);
 	assert_int_equal(ls_zoneset_withdraw(zs, wire("example.net."), 0), -ENOENT);
+	ls_zoneset_free(zs);
+}
+
+/* ls_zoneset_changes(): moves with every change, and with nothing else. */
+static void test_changes(void **state)
+{
+	struct ls_zoneset *zs;
+	uint64_t c;
+	bool silent;
+
+	assert_int_equal(ls_zoneset_new(&zs), 0);
+	c = ls_zoneset_changes(zs);
+#define MOVED(expr)                                      \
+	do {                                             \
+		assert_int_equal((expr), 0);             \
+		assert_true(ls_zoneset_changes(zs) > c); \
+		c = ls_zoneset_changes(zs);              \
+	} while (0)
+	MOVED(ls_zoneset_add(zs, wire("example.com.")));
+	/* adding what is there changes nothing */
+	assert_int_equal(ls_zoneset_add(zs, wire("example.com.")), 0);
+	assert_int_equal(ls_zoneset_changes(zs), c);
+	MOVED(ls_zoneset_set_live(zs, make_zone("example.com.", 1)));
+	MOVED(ls_zoneset_stage_next(zs, wire("example.com."), make_zone("example.com.", 2), 1000));
+	MOVED(ls_zoneset_next_ready(zs, wire("example.com.")));
+	MOVED(ls_zoneset_withdraw(zs, wire("example.com."), 5000));
+	MOVED(ls_zoneset_withdraw(zs, wire("example.com."), LS_TIME_NEVER));
+	/* reads, ticks, failed calls and a promotion with nothing due: unchanged */
+	ls_zoneset_tick(zs);
+	ls_zoneset_set_now(zs, 10);
+	ls_zoneset_lookup(zs, wire("www.example.com."), &silent);
+	assert_int_equal(ls_zoneset_promote(zs, 999), 0);
+	assert_int_equal(ls_zoneset_withdraw(zs, wire("example.net."), 0), -ENOENT);
+	assert_int_equal(ls_zoneset_changes(zs), c);
+	assert_int_equal(ls_zoneset_promote(zs, 1000), 1);
+	assert_true(ls_zoneset_changes(zs) > c);
+	c = ls_zoneset_changes(zs);
+	MOVED(ls_zoneset_remove(zs, wire("example.com.")));
+#undef MOVED
 	ls_zoneset_free(zs);
 }
 
@@ -405,13 +465,68 @@ static void test_sync_config(void **state)
 	rmdir(dir);
 }
 
+/*
+ * A zone held but not served (a catalog): its names are REFUSED, or go to
+ * a served parent, exactly as if it were absent; everything else about it
+ * (generations, control state) stays, and the property counts as a change.
+ */
+static void test_not_served(void **state)
+{
+	struct ls_zoneset *zs;
+	struct ls_zone_ctl ctl;
+	uint64_t c;
+
+	assert_int_equal(ls_zoneset_new(&zs), 0);
+	ls_zoneset_set_now(zs, 1000);
+	assert_int_equal(ls_zoneset_set_live(zs, make_zone("catalog.invalid.", 3)), 0);
+	assert_int_equal(ls_zoneset_set_live(zs, make_zone("example.", 1)), 0);
+	assert_int_equal(ls_zoneset_set_live(zs, make_zone("cat.example.", 2)), 0);
+	assert_true(ls_zoneset_served(zs, wire("catalog.invalid.")));
+	assert_string_equal(who(zs, "version.catalog.invalid."), "catalog.invalid.");
+
+	c = ls_zoneset_changes(zs);
+	assert_int_equal(ls_zoneset_set_served(zs, wire("Catalog.Invalid."), false), 0);
+	assert_true(ls_zoneset_changes(zs) > c);
+	c = ls_zoneset_changes(zs);
+	assert_int_equal(ls_zoneset_set_served(zs, wire("catalog.invalid."), false), 0);
+	assert_int_equal(ls_zoneset_changes(zs), c); /* no change, nothing to redo */
+	assert_false(ls_zoneset_served(zs, wire("catalog.invalid.")));
+	/* no zone: REFUSED, apex and below */
+	assert_string_equal(who(zs, "catalog.invalid."), "-");
+	assert_string_equal(who(zs, "version.catalog.invalid."), "-");
+	assert_string_equal(who(zs, "a.b.zones.catalog.invalid."), "-");
+	/* still held: transfers to peers read it */
+	assert_non_null(ls_zoneset_live(zs, wire("catalog.invalid.")));
+	assert_int_equal(ls_zoneset_ctl(zs, wire("catalog.invalid."), &ctl), 0);
+	assert_true(ctl.flags & LS_CTL_HAS_LIVE);
+	/* under a served parent: the parent answers, as without the zone */
+	assert_int_equal(ls_zoneset_set_served(zs, wire("cat.example."), false), 0);
+	assert_string_equal(who(zs, "www.cat.example."), "example.");
+	assert_string_equal(who(zs, "www.example."), "example.");
+	/* withdrawn or not, a hidden zone never makes its names silent */
+	assert_int_equal(ls_zoneset_withdraw(zs, wire("catalog.invalid."), 0), 0);
+	assert_string_equal(who(zs, "catalog.invalid."), "-");
+	/* served again */
+	assert_int_equal(ls_zoneset_set_served(zs, wire("cat.example."), true), 0);
+	assert_string_equal(who(zs, "www.cat.example."), "cat.example.");
+	/* unknown zones */
+	assert_int_equal(ls_zoneset_set_served(zs, wire("nowhere."), false), -ENOENT);
+	assert_false(ls_zoneset_served(zs, wire("nowhere.")));
+	/* a removed and re-added zone is served again */
+	assert_int_equal(ls_zoneset_remove(zs, wire("catalog.invalid.")), 0);
+	assert_int_equal(ls_zoneset_add(zs, wire("catalog.invalid.")), 0);
+	assert_true(ls_zoneset_served(zs, wire("catalog.invalid.")));
+	ls_zoneset_free(zs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_longest_match), cmocka_unit_test(test_many),
 		cmocka_unit_test(test_switch_at_t),   cmocka_unit_test(test_plan_without_data),
 		cmocka_unit_test(test_withdraw),      cmocka_unit_test(test_clock),
-		cmocka_unit_test(test_sync_config),
+		cmocka_unit_test(test_sync_config),   cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_not_served),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
