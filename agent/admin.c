@@ -22,6 +22,7 @@
  * recvfrom/sendto rather than the service path's batches.
  */
 #include "agent/admin.h"
+#include "agent/tcpout.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,8 +76,7 @@ struct conn {
 	ev_tstamp last;
 	uint8_t *in;
 	size_t in_len, in_cap;
-	uint8_t *out;
-	size_t out_off, out_len, out_cap;
+	struct ls_tcpout out;
 	struct ls_xfrout *xfr; /* a transfer being sent */
 	uint8_t xfr_origin[LS_DNAME_MAXLEN];
 	char peer[INET6_ADDRSTRLEN + 8];
@@ -514,70 +514,32 @@ static void conn_close(struct conn *c)
 	a->nconns--;
 	a->st.tcp_closed++;
 	free(c->in);
-	free(c->out);
+	ls_tcpout_free(&c->out);
 	free(c);
-}
-
-static int out_append(struct conn *c, const uint8_t *resp, size_t len)
-{
-	size_t need;
-
-	if (c->out_off) {
-		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-		c->out_len -= c->out_off;
-		c->out_off = 0;
-	}
-	need = c->out_len + 2 + len;
-	if (need > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 1024;
-		uint8_t *p;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(c->out, cap);
-		if (!p)
-			return -ENOMEM;
-		c->out = p;
-		c->out_cap = cap;
-	}
-	c->out[c->out_len] = (uint8_t)(len >> 8);
-	c->out[c->out_len + 1] = (uint8_t)len;
-	memcpy(c->out + c->out_len + 2, resp, len);
-	c->out_len = need;
-	return 0;
 }
 
 /* Write what is pending. 0, or -1 when the connection was closed. */
 static int conn_flush(struct conn *c)
 {
 	struct ls_admin *a = c->a;
+	ssize_t n = ls_tcpout_send(&c->out, c->fd);
 
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n > 0) {
-			c->out_off += (size_t)n;
-			c->last = ev_now(a->loop);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev_io_start(a->loop, &c->wio);
-			return 0;
-		}
+	if (n < 0) {
 		conn_close(c);
 		return -1;
 	}
-	c->out_off = c->out_len = 0;
-	ev_io_stop(a->loop, &c->wio);
+	if (n > 0)
+		c->last = ev_now(a->loop);
+	if (ls_tcpout_unsent(&c->out))
+		ev_io_start(a->loop, &c->wio);
+	else
+		ev_io_stop(a->loop, &c->wio);
 	return 0;
 }
 
 static size_t unsent(const struct conn *c)
 {
-	return c->out_len - c->out_off;
+	return ls_tcpout_unsent(&c->out);
 }
 
 /* Produce transfer messages while the output has room. 0, or -1: closed. */
@@ -600,7 +562,7 @@ static int pump(struct conn *c)
 			c->xfr = NULL;
 			break;
 		}
-		if (n < 0 || out_append(c, a->resp, (size_t)n)) {
+		if (n < 0 || ls_tcpout_put(&c->out, a->resp, (size_t)n)) {
 			/* the version changed under the stream (or no memory): the
 			 * client sees a cut stream and retries against the new one */
 			if (n == -ESTALE)
@@ -663,7 +625,7 @@ static int conn_process(struct conn *c)
 			c->in_len -= 2 + len;
 			if (!res.deferred)
 				c->waiting = false;
-			if (r > 0 && out_append(c, a->resp, (size_t)r)) {
+			if (r > 0 && ls_tcpout_put(&c->out, a->resp, (size_t)r)) {
 				conn_close(c);
 				return -1;
 			}
@@ -697,7 +659,7 @@ static void conn_reply(void *rctx, const uint8_t *resp, size_t len)
 	struct conn *c = rctx;
 
 	c->waiting = false;
-	if (len && out_append(c, resp, len)) {
+	if (len && ls_tcpout_put(&c->out, resp, len)) {
 		if (!c->in_dispatch)
 			conn_close(c);
 		return;

@@ -38,8 +38,6 @@
 #include "common/catalog.h"
 #include "common/log.h"
 
-/* How often generations whose switch time passed are promoted (memory only). */
-#define HOUSEKEEPING_INTERVAL 1.0
 /*
  * How often the data plane is brought in line with the zone set. The zone
  * manager reports serve and withdraw but not every stage / ready / plan
@@ -54,7 +52,6 @@
 struct ls_daemon {
 	struct ev_loop *loop;
 	ev_signal sigterm, sigint, sighup;
-	ev_timer housekeeping;
 	struct ls_config *cfg;
 	char *config_path;
 	int verbosity;
@@ -609,14 +606,6 @@ static void on_batch(void *ctx)
 	ls_zoneset_tick(d->zones);
 }
 
-static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct ls_daemon *d = w->data;
-
-	ls_zoneset_promote(d->zones, ls_zoneset_clock());
-	dp_sync(d);
-}
-
 static int start_hooks(struct ls_daemon *d, struct ls_zonemgr_events *events)
 {
 	struct ls_hooks_opts o;
@@ -999,10 +988,6 @@ static int start_serving(struct ls_daemon *d)
 		if (err)
 			return err;
 	}
-	ev_timer_init(&d->housekeeping, on_housekeeping, HOUSEKEEPING_INTERVAL,
-		      HOUSEKEEPING_INTERVAL);
-	d->housekeeping.data = d;
-	ev_timer_start(d->loop, &d->housekeeping);
 	start_dataplane(d);
 	start_control(d);
 	err = start_health(d);
@@ -1115,7 +1100,6 @@ void ls_daemon_free(struct ls_daemon *d)
 	ls_hooks_free(d->hooks);
 	ls_zoneset_free(d->zones);
 	if (d->loop) {
-		ev_timer_stop(d->loop, &d->housekeeping);
 		ev_timer_stop(d->loop, &d->dp_timer);
 		ev_timer_stop(d->loop, &d->lease_timer);
 		ev_signal_stop(d->loop, &d->sigterm);

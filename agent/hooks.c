@@ -507,27 +507,6 @@ int ls_hooks_withdraw(struct ls_hooks *h, const uint8_t *origin, const char *rea
 	return queue(h, false, origin, 0, reason, detail);
 }
 
-const char *ls_hooks_reason_token(enum ls_zreason r)
-{
-	switch (r) {
-	case LS_ZREASON_NONE:
-		return "none";
-	case LS_ZREASON_MISSED_PLAN:
-		return "missed-plan";
-	case LS_ZREASON_CLOCK:
-		return "clock";
-	case LS_ZREASON_EXPIRED:
-		return "expired";
-	case LS_ZREASON_REMOVED:
-		return "removed";
-	case LS_ZREASON_OPERATOR:
-		return "operator";
-	case LS_ZREASON_LEASE:
-		return "lease";
-	}
-	return "unknown";
-}
-
 /* A short lowercase token is passed as the reason itself, anything else as detail. */
 static bool is_token(const char *s)
 {
@@ -603,10 +582,9 @@ static void ev_withdraw(void *ctx, const uint8_t *origin, enum ls_zreason reason
 {
 	struct ls_hooks *h = ctx;
 
-	ls_hooks_withdraw(h, origin, ls_hooks_reason_token(reason), why);
+	ls_hooks_withdraw(h, origin, ls_zreason_name(reason), why);
 	if (origin && serving_update(h, origin, false) < 0)
-		ls_hooks_withdraw(h, NULL, ls_hooks_reason_token(reason),
-				  "no zone is served any more");
+		ls_hooks_withdraw(h, NULL, ls_zreason_name(reason), "no zone is served any more");
 }
 
 void ls_hooks_zonemgr_events(struct ls_hooks *h, struct ls_zonemgr_events *ev)

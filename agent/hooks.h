@@ -73,9 +73,6 @@ int ls_hooks_withdraw(struct ls_hooks *h, const uint8_t *origin, const char *rea
  */
 void ls_hooks_zonemgr_events(struct ls_hooks *h, struct ls_zonemgr_events *ev);
 
-/** The token a withdraw reason is passed to hooks as: "missed-plan", "clock", ... */
-const char *ls_hooks_reason_token(enum ls_zreason r);
-
 void ls_hooks_stats(const struct ls_hooks *h, struct ls_hooks_stats *out);
 
 /**

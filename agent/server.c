@@ -43,6 +43,7 @@
  * of new ones.
  */
 #include "agent/server.h"
+#include "agent/tcpout.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -95,8 +96,7 @@ struct conn {
 	ev_tstamp last; /* last activity */
 	uint8_t *in;
 	size_t in_len, in_cap;
-	uint8_t *out;
-	size_t out_off, out_len, out_cap;
+	struct ls_tcpout out;
 	bool eof; /* the peer shut down its side: close once the answers are out */
 };
 
@@ -243,41 +243,32 @@ static void conn_close(struct conn *c)
 	s->nconns--;
 	s->st.tcp_closed++;
 	free(c->in);
-	free(c->out);
+	ls_tcpout_free(&c->out);
 	free(c);
 }
 
 static bool conn_idle(const struct conn *c)
 {
-	return c->in_len == 0 && c->out_len == c->out_off;
+	return c->in_len == 0 && ls_tcpout_unsent(&c->out) == 0;
 }
 
 /* Write what is pending. Returns 0, or -1 when the connection was closed. */
 static int conn_flush(struct conn *c)
 {
 	struct ls_server *s = c->s;
+	ssize_t n = ls_tcpout_send(&c->out, c->fd);
 
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n > 0) {
-			c->out_off += (size_t)n;
-			touch(c);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev_io_start(s->loop, &c->wio);
-			return 0;
-		}
+	if (n < 0) {
 		s->st.tcp_errors++;
 		conn_close(c);
 		return -1;
 	}
-	c->out_off = c->out_len = 0;
-	ev_io_stop(s->loop, &c->wio);
+	if (n > 0)
+		touch(c);
+	if (ls_tcpout_unsent(&c->out))
+		ev_io_start(s->loop, &c->wio);
+	else
+		ev_io_stop(s->loop, &c->wio);
 	return 0;
 }
 
@@ -285,35 +276,6 @@ static int conn_flush(struct conn *c)
 static bool complete_query(const struct conn *c)
 {
 	return c->in_len >= 2 && c->in_len >= 2 + ((size_t)c->in[0] << 8 | c->in[1]);
-}
-
-static int out_append(struct conn *c, const uint8_t *resp, size_t len)
-{
-	size_t need;
-
-	if (c->out_off) {
-		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-		c->out_len -= c->out_off;
-		c->out_off = 0;
-	}
-	need = c->out_len + 2 + len;
-	if (need > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 1024;
-		uint8_t *p;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(c->out, cap);
-		if (!p)
-			return -ENOMEM;
-		c->out = p;
-		c->out_cap = cap;
-	}
-	c->out[c->out_len] = (uint8_t)(len >> 8);
-	c->out[c->out_len + 1] = (uint8_t)len;
-	memcpy(c->out + c->out_len + 2, resp, len);
-	c->out_len = need;
-	return 0;
 }
 
 /*
@@ -330,7 +292,7 @@ static int conn_process(struct conn *c)
 
 again:
 	off = 0;
-	while (c->in_len - off >= 2 && c->out_len - c->out_off < OUT_HIGH) {
+	while (c->in_len - off >= 2 && ls_tcpout_unsent(&c->out) < OUT_HIGH) {
 		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
 		int r;
 
@@ -369,7 +331,7 @@ again:
 			s->st.tcp_dropped++;
 			continue;
 		}
-		err = out_append(c, s->tcp_resp, (size_t)r);
+		err = ls_tcpout_put(&c->out, s->tcp_resp, (size_t)r);
 		if (err) {
 			s->st.tcp_dropped++;
 			break;
@@ -388,15 +350,15 @@ again:
 	if (conn_flush(c))
 		return -1;
 	/* the output drained at once: answer what backpressure held back */
-	if (c->out_len == 0 && complete_query(c))
+	if (ls_tcpout_unsent(&c->out) == 0 && complete_query(c))
 		goto again;
-	if (c->eof && c->out_len == 0) {
+	if (c->eof && ls_tcpout_unsent(&c->out) == 0) {
 		/* everything answered; a partial query left at EOF is dropped */
 		conn_close(c);
 		return -1;
 	}
 	/* read on unless the peer must first take its answers (backpressure) */
-	if (c->eof || c->out_len - c->out_off >= OUT_HIGH)
+	if (c->eof || ls_tcpout_unsent(&c->out) >= OUT_HIGH)
 		ev_io_stop(s->loop, &c->rio);
 	else
 		ev_io_start(s->loop, &c->rio);
@@ -435,7 +397,7 @@ static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
 	if (conn_flush(c))
 		return;
 	/* drained: answer what backpressure held back, read again (or close at EOF) */
-	if (c->out_len == 0)
+	if (ls_tcpout_unsent(&c->out) == 0)
 		conn_process(c);
 }
 

@@ -159,7 +159,7 @@ const char *ls_zstate_name(enum ls_zstate s)
 	case LS_ZSTATE_WITHDRAWN:
 		return "withdrawn";
 	}
-	return "?";
+	return "unknown";
 }
 
 const char *ls_zreason_name(enum ls_zreason r)
@@ -180,7 +180,7 @@ const char *ls_zreason_name(enum ls_zreason r)
 	case LS_ZREASON_LEASE:
 		return "lease";
 	}
-	return "?";
+	return "unknown";
 }
 
 /* ---- time --------------------------------------------------------------------- */

@@ -19,21 +19,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#include "common/log.h"
-#include "common/serial.h"
-#include "common/zonefile.h"
-
 /* What identifies the version of a zone file on disk. */
-struct file_id {
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	int64_t mtime_ns;
-};
-
 struct entry {
 	uint8_t origin[LS_DNAME_MAXLEN]; /* lowercased */
 	uint8_t origin_len;
@@ -42,10 +30,6 @@ struct entry {
 	struct ls_zone *live;
 	struct ls_zone *next;
 	struct ls_zone_ctl ctl;
-	bool from_config; /* added by ls_zoneset_sync_config(): removed when unconfigured */
-	bool seen; /* mark for the sweep in ls_zoneset_sync_config() */
-	bool file_loaded;
-	struct file_id file;
 	bool not_served; /* held and transferred, never answered (catalogs) */
 	bool hold_live; /* the live generation may not answer (ls_zoneset_hold_live) */
 };
@@ -506,100 +490,3 @@ const struct ls_zone *ls_zoneset_next(const struct ls_zoneset *zs, const uint8_t
 }
 
 /* ---- configuration ------------------------------------------------------ */
-
-static void log_problems(const char *domain, const struct ls_zone_problems *p)
-{
-	char line[1024];
-	size_t shown = 0;
-
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->count && shown < 20; i++, shown++) {
-		ls_zone_problem_format(line, sizeof(line), &p->v[i]);
-		if (p->v[i].severity == LS_ZONE_ERROR)
-			pr_err("zone %s: %s", domain, line);
-		else
-			pr_warn("zone %s: %s", domain, line);
-	}
-	if (p->errors + p->warnings > shown)
-		pr_err("zone %s: ... %zu more problem(s)", domain, p->errors + p->warnings - shown);
-}
-
-/* Load one configured zone file if it changed; 0 when served as before or better. */
-static int sync_file(struct ls_zoneset *zs, struct entry *e, const struct ls_config_zone *cz)
-{
-	struct ls_zone_problems *problems = NULL;
-	struct ls_zone *zone = NULL;
-	struct file_id id;
-	struct stat st;
-	int err;
-
-	if (stat(cz->file, &st) != 0) {
-		err = -errno;
-		pr_err("zone %s: cannot read %s: %s", cz->domain, cz->file, strerror(errno));
-		return err;
-	}
-	id = (struct file_id){ .dev = st.st_dev,
-			       .ino = st.st_ino,
-			       .size = st.st_size,
-			       .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-					   st.st_mtim.tv_nsec };
-	if (e->file_loaded && memcmp(&id, &e->file, sizeof(id)) == 0)
-		return 0;
-	err = ls_zonefile_load(cz->file, cz->name, NULL, &zone, &problems);
-	log_problems(cz->domain, problems);
-	ls_zone_problems_free(problems);
-	if (err) {
-		pr_err("zone %s: %s refused (%s); %s", cz->domain, cz->file, strerror(-err),
-		       e->live ? "serving the previous version" : "not served");
-		return err;
-	}
-	/* Remember the file even when refused below: it is not re-read until it changes. */
-	e->file = id;
-	e->file_loaded = true;
-	if (e->live && !ls_serial_newer(ls_zone_serial(zone), ls_zone_serial(e->live))) {
-		pr_warn("zone %s: %s has serial %u, not newer than the served %u; ignored",
-			cz->domain, cz->file, ls_zone_serial(zone), ls_zone_serial(e->live));
-		ls_zone_free(zone);
-		return -ESTALE;
-	}
-	pr_info("zone %s: serving serial %u from %s", cz->domain, ls_zone_serial(zone), cz->file);
-	return ls_zoneset_set_live(zs, zone);
-}
-
-int ls_zoneset_sync_config(struct ls_zoneset *zs, const struct ls_config *cfg)
-{
-	int failed = 0;
-
-	for (size_t i = 0; i < zs->cap; i++) {
-		if (zs->slots[i].e)
-			zs->slots[i].e->seen = false;
-	}
-	for (size_t i = 0; i < cfg->zone_count; i++) {
-		const struct ls_config_zone *cz = &cfg->zones[i];
-		struct entry *e;
-
-		if (insert(zs, cz->name, &e) != 0) {
-			pr_err("zone %s: out of memory", cz->domain);
-			failed++;
-			continue;
-		}
-		e->from_config = true;
-		e->seen = true;
-		if (cz->file && sync_file(zs, e, cz) != 0)
-			failed++;
-	}
-	/* Sweep; removal shifts slots, so restart the scan after each one. */
-	for (size_t i = 0; i < zs->cap; i++) {
-		struct entry *e = zs->slots[i].e;
-		char name[LS_DNAME_STRLEN];
-
-		if (!e || !e->from_config || e->seen)
-			continue;
-		ls_dname_to_str(name, sizeof(name), e->origin);
-		pr_notice("zone %s: no longer configured, not served", name);
-		ls_zoneset_remove(zs, e->origin);
-		i = (size_t)-1;
-	}
-	return failed;
-}

@@ -8,8 +8,8 @@
  * time, ready flag, generation ids); the longest-suffix lookup of a query
  * name; the time of the current batch of packets; and the engine's lookup
  * callback, which applies ls_ctl_decide() — the one time rule — to every
- * query. Also loading the zone files the configuration names (at start and
- * on reload).
+ * query. What goes in comes from the zone manager (agent/zonemgr.h), which
+ * verifies every version first.
  *
  * Must not: rewrite the time rule (it calls ls_ctl_decide() with the
  * slow path's lease, LS_TIME_NEVER, and nothing else), answer queries (the
@@ -39,7 +39,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/config.h"
 #include "common/zone.h"
 #include "ebpf/lockstep.h"
 
@@ -185,17 +184,5 @@ int ls_zoneset_ctl(const struct ls_zoneset *zs, const uint8_t *origin, struct ls
 /** The live (or next) generation of @origin; NULL when none or no such zone. */
 const struct ls_zone *ls_zoneset_live(const struct ls_zoneset *zs, const uint8_t *origin);
 const struct ls_zone *ls_zoneset_next(const struct ls_zoneset *zs, const uint8_t *origin);
-
-/**
- * Bring the set in line with @cfg: every configured zone is in the set
- * (silent until it has data); zones no longer configured are removed; each
- * zone with a `file` whose file changed since it was last loaded (inode,
- * size or modification time), or that was never loaded, is loaded and
- * installed as the live generation — unless its serial is not newer than
- * the live one (nothing rolls back, DESIGN.md invariant 7), or it has
- * errors: then it is logged and what is served stays. Returns the number
- * of zone files that could not be installed (0: all well).
- */
-int ls_zoneset_sync_config(struct ls_zoneset *zs, const struct ls_config *cfg);
 
 #endif

@@ -311,9 +311,9 @@ static void test_no_hooks_and_tokens(void **state)
 	ev.on_serve(ev.ctx, NULL, 3, "a sentence, not a token");
 	ls_hooks_stats(h, &st);
 	assert_int_equal(st.started, 0);
-	assert_string_equal(ls_hooks_reason_token(LS_ZREASON_MISSED_PLAN), "missed-plan");
-	assert_string_equal(ls_hooks_reason_token(LS_ZREASON_CLOCK), "clock");
-	assert_string_equal(ls_hooks_reason_token(LS_ZREASON_LEASE), "lease");
+	assert_string_equal(ls_zreason_name(LS_ZREASON_MISSED_PLAN), "missed-plan");
+	assert_string_equal(ls_zreason_name(LS_ZREASON_CLOCK), "clock");
+	assert_string_equal(ls_zreason_name(LS_ZREASON_LEASE), "lease");
 	ls_hooks_free(h);
 	ls_hooks_free(NULL);
 	ev_loop_destroy(loop);

@@ -380,91 +380,6 @@ static void test_clock(void **state)
 	ls_zoneset_free(zs);
 }
 
-static void write_zone(const char *dir, const char *file, uint32_t serial, bool broken)
-{
-	char path[512], tmp[520];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fprintf(f, "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hm %u 1 1 1 1\n@ NS ns\n%s\n", serial,
-		broken ? "ns A not-an-address" : "ns A 192.0.2.1");
-	fclose(f);
-	/* a new inode every time, so the change is seen whatever the mtime granularity */
-	assert_int_equal(rename(tmp, path), 0);
-}
-
-static struct ls_config *config(const char *dir, bool with_example)
-{
-	struct ls_config *cfg = NULL;
-	char text[1400], example[600] = "";
-
-	if (with_example)
-		snprintf(example, sizeof(example),
-			 "  - domain: example.com.\n    file: %s/example.com.zone\n", dir);
-	snprintf(text, sizeof(text),
-		 "node:\n  id: t\nzone:\n%s"
-		 "  - domain: example.org.\n    file: %s/missing.zone\n",
-		 example, dir);
-	assert_int_equal(ls_config_parse_string(text, strlen(text), NULL, &cfg, NULL), 0);
-	return cfg;
-}
-
-static void test_sync_config(void **state)
-{
-	char dir[] = "/tmp/test_zoneset.XXXXXX";
-	struct ls_zoneset *zs;
-	struct ls_config *cfg;
-	char path[600];
-
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(ls_zoneset_new(&zs), 0);
-	/* a zone not from the configuration (a catalog member, say) stays */
-	assert_int_equal(ls_zoneset_set_live(zs, make_zone("catalog-member.test.", 1)), 0);
-
-	write_zone(dir, "example.com.zone", 10, false);
-	cfg = config(dir, true);
-	/* example.org's file is missing: one failure, the zone silent */
-	assert_int_equal(ls_zoneset_sync_config(zs, cfg), 1);
-	assert_int_equal(ls_zoneset_count(zs), 3);
-	assert_string_equal(who(zs, "www.example.org."), "silent");
-	assert_int_equal(serial_at(zs, "www.example.com.", 1), 10);
-
-	/* unchanged file: not reloaded (and no failure for it) */
-	assert_int_equal(ls_zoneset_sync_config(zs, cfg), 1);
-
-	/* newer serial: installed */
-	write_zone(dir, "example.com.zone", 11, false);
-	assert_int_equal(ls_zoneset_sync_config(zs, cfg), 1);
-	assert_int_equal(serial_at(zs, "www.example.com.", 1), 11);
-
-	/* older serial: refused, nothing rolls back */
-	write_zone(dir, "example.com.zone", 9, false);
-	assert_int_equal(ls_zoneset_sync_config(zs, cfg), 2);
-	assert_int_equal(serial_at(zs, "www.example.com.", 1), 11);
-
-	/* broken file: refused, the served version stays */
-	write_zone(dir, "example.com.zone", 12, true);
-	assert_int_equal(ls_zoneset_sync_config(zs, cfg), 2);
-	assert_int_equal(serial_at(zs, "www.example.com.", 1), 11);
-	ls_config_free(cfg);
-
-	/* unconfigured: removed; the zone not from the configuration stays */
-	cfg = config(dir, false);
-	assert_int_equal(ls_zoneset_sync_config(zs, cfg), 1);
-	assert_string_equal(who(zs, "www.example.com."), "-");
-	assert_string_equal(who(zs, "www.catalog-member.test."), "catalog-member.test.");
-	assert_int_equal(ls_zoneset_count(zs), 2);
-	ls_config_free(cfg);
-
-	ls_zoneset_free(zs);
-	snprintf(path, sizeof(path), "%s/example.com.zone", dir);
-	unlink(path);
-	rmdir(dir);
-}
-
 /*
  * A zone held but not served (a catalog): its names are REFUSED, or go to
  * a served parent, exactly as if it were absent; everything else about it
@@ -525,8 +440,7 @@ int main(void)
 		cmocka_unit_test(test_longest_match), cmocka_unit_test(test_many),
 		cmocka_unit_test(test_switch_at_t),   cmocka_unit_test(test_plan_without_data),
 		cmocka_unit_test(test_withdraw),      cmocka_unit_test(test_clock),
-		cmocka_unit_test(test_sync_config),   cmocka_unit_test(test_changes),
-		cmocka_unit_test(test_not_served),
+		cmocka_unit_test(test_changes),	      cmocka_unit_test(test_not_served),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
