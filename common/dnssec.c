@@ -11,6 +11,11 @@
  * runs once per name of a zone and reuses one digest context for all its
  * iterations.
  *
+ * A verifier (struct ls_dnssec_verifier) goes further for the zone verifier's
+ * workers: per thread one digest context and per key one verification
+ * context, made once, and one buffer for the signed data, so the only
+ * per-signature work left is hashing and the signature maths.
+ *
  * Signed data is built in a buffer rather than streamed into a digest:
  * Ed25519/Ed448 in OpenSSL are one-shot only (EVP_DigestVerify, no Update),
  * and the copy costs far less than the signature check it feeds.
@@ -31,6 +36,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 
 enum key_kind {
 	KIND_RSA,
@@ -41,11 +47,18 @@ enum key_kind {
 struct ls_dnssec_key {
 	EVP_PKEY *pkey;
 	const char *mdname; /* NULL for EdDSA (the digest is part of it) */
+	int mdid; /* enum md_id of mdname; -1 for EdDSA */
 	enum key_kind kind;
 	size_t siglen; /* exact wire signature length */
+	uint64_t serial; /* unique per loaded key: verifier caches match on it */
 	uint8_t alg;
 	uint16_t tag;
 };
+
+/* Serials of loaded keys. A verifier caches per-key contexts by key pointer
+ * and serial, so a key freed and another loaded at the same address is
+ * never mistaken for the old one. */
+static _Atomic uint64_t key_serial_next = 1;
 
 /* ---- digests fetched once ---------------------------------------------- */
 
@@ -359,6 +372,8 @@ int ls_dnssec_key_load(const uint8_t *rdata, size_t len, struct ls_dnssec_key **
 		return -ENOMEM;
 	k->alg = dk.algorithm;
 	k->tag = ls_dnssec_keytag(rdata, len);
+	k->mdid = -1;
+	k->serial = atomic_fetch_add_explicit(&key_serial_next, 1, memory_order_relaxed);
 
 	switch (dk.algorithm) {
 	case LS_DNSSEC_RSASHA1:
@@ -369,16 +384,21 @@ int ls_dnssec_key_load(const uint8_t *rdata, size_t len, struct ls_dnssec_key **
 		k->mdname = dk.algorithm == LS_DNSSEC_RSASHA256 ? "SHA256" :
 			    dk.algorithm == LS_DNSSEC_RSASHA512 ? "SHA512" :
 								  "SHA1";
+		k->mdid = dk.algorithm == LS_DNSSEC_RSASHA256 ? MD_SHA256 :
+			  dk.algorithm == LS_DNSSEC_RSASHA512 ? MD_SHA512 :
+								MD_SHA1;
 		err = rsa_import(k, dk.key, dk.key_len);
 		break;
 	case LS_DNSSEC_ECDSAP256SHA256:
 		k->kind = KIND_ECDSA;
 		k->mdname = "SHA256";
+		k->mdid = MD_SHA256;
 		err = ecdsa_import(k, dk.key, dk.key_len, "P-256", 32);
 		break;
 	case LS_DNSSEC_ECDSAP384SHA384:
 		k->kind = KIND_ECDSA;
 		k->mdname = "SHA384";
+		k->mdid = MD_SHA384;
 		err = ecdsa_import(k, dk.key, dk.key_len, "P-384", 48);
 		break;
 	case LS_DNSSEC_ED25519:
@@ -613,6 +633,173 @@ int ls_dnssec_rrset_verify(const struct ls_dnssec_key *key, const struct ls_dnss
 free_heap:
 	free(heap);
 	return err;
+}
+
+/* ---- reusable verification contexts ---------------------------------------- */
+
+/*
+ * What ls_dnssec_verify() does per call and a verifier does once:
+ * EVP_DigestVerifyInit_ex() makes an EVP_PKEY_CTX, looks up the signature
+ * algorithm in the provider and re-derives the key's operation state; a
+ * verifier keeps one EVP_PKEY_CTX per key, initialised for verification
+ * once, hashes the signed data with one reused EVP_MD_CTX and hands the
+ * digest to EVP_PKEY_verify(). The signature maths is the same (OpenSSL's
+ * P-256 code, ecp_nistz256 on x86-64, because the keys are built from the
+ * curve's name); only the bookkeeping around it goes.
+ */
+#define VERIFIER_KEYS 16
+
+struct verifier_key {
+	const struct ls_dnssec_key *key;
+	uint64_t serial;
+	EVP_PKEY_CTX *pctx; /* holds its own reference to the key's EVP_PKEY */
+};
+
+struct ls_dnssec_verifier {
+	EVP_MD_CTX *mctx; /* hashes the signed data (RSA, ECDSA) */
+	EVP_MD_CTX *ectx; /* EdDSA, which OpenSSL verifies one-shot only */
+	struct verifier_key keys[VERIFIER_KEYS];
+	size_t nkeys, evict;
+	uint8_t *buf; /* signed data, grown as needed, never shrunk */
+	size_t cap;
+};
+
+int ls_dnssec_verifier_new(struct ls_dnssec_verifier **out)
+{
+	struct ls_dnssec_verifier *v;
+
+	*out = NULL;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->mctx = EVP_MD_CTX_new();
+	v->ectx = EVP_MD_CTX_new();
+	if (!v->mctx || !v->ectx) {
+		ls_dnssec_verifier_free(v);
+		return -ENOMEM;
+	}
+	*out = v;
+	return 0;
+}
+
+void ls_dnssec_verifier_free(struct ls_dnssec_verifier *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->nkeys; i++)
+		EVP_PKEY_CTX_free(v->keys[i].pctx);
+	EVP_MD_CTX_free(v->mctx);
+	EVP_MD_CTX_free(v->ectx);
+	free(v->buf);
+	free(v);
+}
+
+/* The verification context of @key in @v, made on first use. A zone has a
+ * handful of keys; past VERIFIER_KEYS the oldest context is replaced. */
+static int verifier_pctx(struct ls_dnssec_verifier *v, const struct ls_dnssec_key *key,
+			 EVP_PKEY_CTX **out)
+{
+	const EVP_MD *md = md_get((enum md_id)key->mdid);
+	struct verifier_key *slot;
+	EVP_PKEY_CTX *pctx;
+
+	for (size_t i = 0; i < v->nkeys; i++) {
+		if (v->keys[i].key == key && v->keys[i].serial == key->serial) {
+			*out = v->keys[i].pctx;
+			return 0;
+		}
+	}
+	if (!md)
+		return -EOPNOTSUPP;
+	pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
+	if (!pctx)
+		return -ENOMEM;
+	if (EVP_PKEY_verify_init(pctx) != 1 ||
+	    (key->kind == KIND_RSA && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
+				       EVP_PKEY_CTX_set_signature_md(pctx, md) != 1))) {
+		/* as in ls_dnssec_verify(): the key loaded, so it is the
+		 * digest or a policy that is refused */
+		EVP_PKEY_CTX_free(pctx);
+		return -EOPNOTSUPP;
+	}
+	if (v->nkeys < VERIFIER_KEYS) {
+		slot = &v->keys[v->nkeys++];
+	} else {
+		slot = &v->keys[v->evict];
+		v->evict = (v->evict + 1) % VERIFIER_KEYS;
+		EVP_PKEY_CTX_free(slot->pctx);
+	}
+	slot->key = key;
+	slot->serial = key->serial;
+	slot->pctx = pctx;
+	*out = pctx;
+	return 0;
+}
+
+int ls_dnssec_verifier_verify(struct ls_dnssec_verifier *v, const struct ls_dnssec_key *key,
+			      const uint8_t *data, size_t len, const uint8_t *sig, size_t siglen)
+{
+	uint8_t der[2 + 2 * (3 + 48)], dgst[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	EVP_PKEY_CTX *pctx;
+	int err;
+
+	if (siglen != key->siglen)
+		return -EBADMSG;
+	if (key->kind == KIND_EDDSA) {
+		/* reset: a re-init would keep the previous key's context */
+		EVP_MD_CTX_reset(v->ectx);
+		if (EVP_DigestVerifyInit_ex(v->ectx, NULL, NULL, NULL, NULL, key->pkey, NULL) !=
+		    1) {
+			err = -EOPNOTSUPP;
+			goto out;
+		}
+		err = EVP_DigestVerify(v->ectx, sig, siglen, data, len) == 1 ? 0 : -EBADMSG;
+		goto out;
+	}
+	err = verifier_pctx(v, key, &pctx);
+	if (err)
+		goto out;
+	if (EVP_DigestInit_ex2(v->mctx, md_get((enum md_id)key->mdid), NULL) != 1 ||
+	    EVP_DigestUpdate(v->mctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(v->mctx, dgst, &dlen) != 1) {
+		err = -ENOMEM; /* digests only fail for lack of memory */
+		goto out;
+	}
+	if (key->kind == KIND_ECDSA) {
+		siglen = ecdsa_to_der(der, sig, siglen);
+		sig = der;
+	}
+	err = EVP_PKEY_verify(pctx, sig, siglen, dgst, dlen) == 1 ? 0 : -EBADMSG;
+out:
+	if (err)
+		ERR_clear_error();
+	return err;
+}
+
+int ls_dnssec_verifier_rrset(struct ls_dnssec_verifier *v, const struct ls_dnssec_key *key,
+			     const struct ls_dnssec_rrsig *sig, const uint8_t *owner,
+			     uint16_t rclass, const struct ls_dnssec_rdata_ref *rdatas, size_t n)
+{
+	size_t len;
+	int err;
+
+	if (sig->algorithm != key->alg)
+		return -EBADMSG;
+	err = ls_dnssec_signed_data(v->buf, v->cap, &len, sig, owner, rclass, rdatas, n);
+	if (err == -ENOSPC) {
+		size_t cap = len < SIGNED_STACK ? SIGNED_STACK : len;
+		uint8_t *p = realloc(v->buf, cap);
+
+		if (!p)
+			return -ENOMEM;
+		v->buf = p;
+		v->cap = cap;
+		err = ls_dnssec_signed_data(v->buf, v->cap, &len, sig, owner, rclass, rdatas, n);
+	}
+	if (err)
+		return err;
+	return ls_dnssec_verifier_verify(v, key, v->buf, len, sig->signature, sig->signature_len);
 }
 
 /* ---- validity window ------------------------------------------------------ */

@@ -14,7 +14,8 @@
  * Canonical RDATA (names inside RDATA lowercased) is the caller's job.
  *
  * Threads: a loaded key is read-only after ls_dnssec_key_load() and may be
- * used by several threads at once; a digest context belongs to one thread.
+ * used by several threads at once; a digest context and a verifier belong to
+ * one thread.
  */
 #ifndef LOCKSTEP_COMMON_DNSSEC_H
 #define LOCKSTEP_COMMON_DNSSEC_H
@@ -191,6 +192,37 @@ int ls_dnssec_signed_data(uint8_t *buf, size_t cap, size_t *outlen,
 int ls_dnssec_rrset_verify(const struct ls_dnssec_key *key, const struct ls_dnssec_rrsig *sig,
 			   const uint8_t *owner, uint16_t rclass,
 			   const struct ls_dnssec_rdata_ref *rdatas, size_t n);
+
+/**
+ * A per-thread verification context (opaque): one reused digest context,
+ * one verification context per key (made on first use and kept), and a
+ * reused buffer for the signed data, so checking many signatures with the
+ * same keys allocates nothing per signature. It does what
+ * ls_dnssec_verify() and ls_dnssec_rrset_verify() do, with the same
+ * results; it belongs to one thread at a time, the keys it is used with
+ * may be shared. Keys may be freed while a verifier remembers them: its
+ * contexts hold their own references and are matched by the key's identity,
+ * never by its address alone.
+ */
+struct ls_dnssec_verifier;
+
+/** Make a verifier. Returns 0 or -ENOMEM. */
+int ls_dnssec_verifier_new(struct ls_dnssec_verifier **out);
+
+/** Free a verifier; NULL is fine. */
+void ls_dnssec_verifier_free(struct ls_dnssec_verifier *v);
+
+/** ls_dnssec_verify() with @v's reused contexts; same return values. */
+int ls_dnssec_verifier_verify(struct ls_dnssec_verifier *v, const struct ls_dnssec_key *key,
+			      const uint8_t *data, size_t len, const uint8_t *sig, size_t siglen);
+
+/**
+ * ls_dnssec_rrset_verify() with @v's reused contexts and signed-data buffer;
+ * same return values.
+ */
+int ls_dnssec_verifier_rrset(struct ls_dnssec_verifier *v, const struct ls_dnssec_key *key,
+			     const struct ls_dnssec_rrsig *sig, const uint8_t *owner,
+			     uint16_t rclass, const struct ls_dnssec_rdata_ref *rdatas, size_t n);
 
 /**
  * Whether @unix_time lies in [inception, expiration], both compared with

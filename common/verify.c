@@ -3,19 +3,21 @@
  * verify.c — see verify.h.
  *
  * Order of work in ls_verify_zone():
- *  1. serial and ZONEMD on the caller's thread (one pass over the zone feeds
- *     every digest the ZONEMD RRset asks for);
+ *  1. serial on the caller's thread;
  *  2. apex DNSKEYs imported once; then worker threads take the nodes in
  *     chunks of CHUNK_NODES from an atomic counter and check every RRSIG
  *     there (window, key, signature), the per-algorithm coverage of every
  *     authoritative RRset, and that nothing non-authoritative is signed;
- *     each chunk keeps its own findings, so no lock is taken and the merged
- *     verdict is in canonical order whatever the scheduling;
- *  3. meanwhile the caller's thread checks the NSEC or NSEC3 chain (for
- *     NSEC3, hashing every name is the expensive part, and it overlaps the
- *     signature checks).
- * Signature checks dominate (a P-256 verification costs ~75 µs, a million
- * records ~2 µs each of everything else), so they are what is spread.
+ *     each chunk keeps its own findings, so the merged verdict is in
+ *     canonical order whatever the scheduling; each worker has its own
+ *     ls_dnssec_verifier, so a signature check sets up no OpenSSL context;
+ *  3. meanwhile the caller's thread computes ZONEMD (one pass over the zone
+ *     feeds every digest the ZONEMD RRset asks for) and checks the NSEC or
+ *     NSEC3 chain, then joins the workers as one of them.
+ * Signature checks dominate (a P-256 verification costs ~60 µs of CPU here,
+ * everything else ~6% of a run), so they are what is spread; the rest
+ * overlaps them instead of preceding them. Without DNSSEC, ZONEMD runs
+ * alone after the serial.
  *
  * Findings are struct ls_zone_problem, the same as the loader's, so a
  * verdict lists structure, syntax and integrity problems alike.
@@ -63,15 +65,34 @@ static inline uint32_t get32(const uint8_t *p)
 struct flist {
 	struct ls_zone_problems p;
 	size_t cap;
-	_Atomic size_t *shared_stored; /* stored across lists (workers); NULL: own count */
+	/*
+	 * Signature chunks only (NULL otherwise): chunks with an index at or
+	 * above *skip_from only count their findings. It is lowered only when
+	 * earlier chunks are known to hold at least @cap stored findings, so
+	 * what is skipped would be cut at the merge anyway, and which findings
+	 * a verdict shows never depends on thread timing.
+	 */
+	_Atomic size_t *skip_from;
+	size_t index; /* the chunk's index */
 	int err; /* -ENOMEM seen */
 };
 
-static void flist_init(struct flist *f, size_t cap, _Atomic size_t *shared)
+static void flist_init(struct flist *f, size_t cap, _Atomic size_t *skip_from, size_t index)
 {
 	memset(f, 0, sizeof(*f));
 	f->cap = cap;
-	f->shared_stored = shared;
+	f->skip_from = skip_from;
+	f->index = index;
+}
+
+/* *@a = min(*@a, @v), atomically. */
+static void atomic_lower(_Atomic size_t *a, size_t v)
+{
+	size_t cur = atomic_load_explicit(a, memory_order_relaxed);
+
+	while (v < cur && !atomic_compare_exchange_weak_explicit(a, &cur, v, memory_order_relaxed,
+								 memory_order_relaxed))
+		;
 }
 
 static void flist_release(struct flist *f)
@@ -88,8 +109,8 @@ static void flist_release(struct flist *f)
 
 static bool flist_room(struct flist *f)
 {
-	if (f->shared_stored)
-		return atomic_load_explicit(f->shared_stored, memory_order_relaxed) < f->cap;
+	if (f->skip_from && f->index >= atomic_load_explicit(f->skip_from, memory_order_relaxed))
+		return false;
 	return f->p.count < f->cap;
 }
 
@@ -140,8 +161,9 @@ static void flist_add(struct flist *f, enum ls_zone_severity sev, const char *ch
 	free(rs);
 	if (err)
 		f->err = err;
-	else if (f->shared_stored)
-		atomic_fetch_add_explicit(f->shared_stored, 1, memory_order_relaxed);
+	else if (f->skip_from && f->p.count >= f->cap)
+		/* this chunk alone fills the verdict: later ones need not store */
+		atomic_lower(f->skip_from, f->index + 1);
 }
 
 /* Move the findings of @src to the end of @dst (which keeps its own cap). */
@@ -174,7 +196,11 @@ static int flist_move(struct ls_zone_problems *dst, size_t cap, struct ls_zone_p
 		}
 		dst->v[dst->count++] = *q;
 	}
+	/* moved, counts included: a second move of the same list adds nothing */
 	src->count = 0;
+	src->errors = 0;
+	src->warnings = 0;
+	src->suppressed = 0;
 	return 0;
 }
 
@@ -568,9 +594,14 @@ struct sigshared {
 	size_t nnodes;
 	size_t nchunks;
 	_Atomic size_t next_chunk;
-	_Atomic size_t stored;
 	size_t cap;
 	struct flist *chunks; /* one finding list per chunk, merged in order */
+	/* chunks 0 .. prefix_done-1 are finished and stored prefix_sum
+	 * findings; once that reaches @cap, later chunks only count theirs */
+	_Atomic size_t skip_from;
+	pthread_mutex_t lock; /* guards done, prefix_done, prefix_sum */
+	bool *done;
+	size_t prefix_done, prefix_sum;
 };
 
 struct sigworker {
@@ -579,6 +610,7 @@ struct sigworker {
 	struct buf canon;
 	struct ls_dnssec_rdata_ref *refs;
 	size_t refs_cap;
+	struct ls_dnssec_verifier *ver; /* this thread's reused OpenSSL contexts */
 	size_t rrsets, sigs, sigs_ok;
 	int err;
 };
@@ -655,8 +687,8 @@ static void check_rrset_sigs(struct sigworker *w, struct flist *f, const struct 
 			if (key->tag != sig.key_tag || key->alg != sig.algorithm)
 				continue;
 			tried = true;
-			err = ls_dnssec_rrset_verify(key->key, &sig, owner, LS_CLASS_IN, w->refs,
-						     rs->count);
+			err = ls_dnssec_verifier_rrset(w->ver, key->key, &sig, owner, LS_CLASS_IN,
+						       w->refs, rs->count);
 			if (err == -ENOMEM) {
 				w->err = err;
 				return;
@@ -740,6 +772,19 @@ static void check_node_sigs(struct sigworker *w, struct flist *f, const struct l
 	}
 }
 
+/* Chunk @c is finished: advance the finished prefix and, when it holds a
+ * verdict's worth of findings, let every later chunk stop storing. */
+static void chunk_done(struct sigshared *sh, size_t c)
+{
+	pthread_mutex_lock(&sh->lock);
+	sh->done[c] = true;
+	while (sh->prefix_done < sh->nchunks && sh->done[sh->prefix_done])
+		sh->prefix_sum += sh->chunks[sh->prefix_done++].p.count;
+	if (sh->prefix_sum >= sh->cap)
+		atomic_lower(&sh->skip_from, sh->prefix_done);
+	pthread_mutex_unlock(&sh->lock);
+}
+
 static void *sig_thread(void *arg)
 {
 	struct sigworker *w = arg;
@@ -759,6 +804,7 @@ static void *sig_thread(void *arg)
 		}
 		if (sh->chunks[c].err)
 			w->err = sh->chunks[c].err;
+		chunk_done(sh, c);
 	}
 	return NULL;
 }
@@ -1163,38 +1209,48 @@ static unsigned online_cpus(void)
 }
 
 /*
- * Signatures on worker threads, the denial chain here meanwhile. Findings:
- * keys into @pre, signatures into per-chunk lists, the chain into @post.
+ * Signatures on worker threads; ZONEMD and the denial chain on this thread
+ * meanwhile, so the single-threaded work overlaps the signature checks
+ * instead of preceding them. Findings: keys into their own list, signatures
+ * into per-chunk lists, ZONEMD into @zmd, the chain into @post; when the
+ * signatures were checked everything is merged into @out here in check
+ * order (@pre, @zmd, keys, chunks, @post) and *@zonemd_done is set. When
+ * DNSSEC is off or the zone unsigned, findings go to @post and the caller
+ * checks ZONEMD and merges.
  */
 static int check_dnssec(const struct ls_zone *z, const struct ls_verify_opts *o, uint64_t at,
-			size_t cap, struct flist *pre, struct ls_zone_problems *out,
-			struct flist *post, struct ls_verify_stats *st)
+			size_t cap, struct flist *pre, struct flist *zmd,
+			struct ls_zone_problems *out, struct flist *post,
+			struct ls_verify_stats *st, bool *zonemd_done)
 {
 	const struct ls_zone_node *apex = ls_zone_apex(z);
 	const uint8_t *origin = ls_zone_origin(z);
 	const struct ls_zone_rrset *dnskey = ls_zone_node_rrset(z, apex, LS_TYPE_DNSKEY);
 	const struct ls_zone_rrset *n3p;
 	struct keyset ks = { 0 };
+	struct flist keys;
 	struct sigshared sh;
 	struct sigworker *w = NULL;
 	unsigned nthreads = 0, started = 0;
 	int err = 0;
 
+	*zonemd_done = false;
+	flist_init(&keys, cap, NULL, 0);
 	if (o->dnssec == LS_VERIFY_OFF)
 		return 0;
 	if (!dnskey) {
 		if (o->dnssec == LS_VERIFY_REQUIRED)
-			flist_add(pre, LS_ZONE_ERROR, "dnssec-unsigned", origin, LS_TYPE_DNSKEY,
+			flist_add(post, LS_ZONE_ERROR, "dnssec-unsigned", origin, LS_TYPE_DNSKEY,
 				  NULL, 0, "no DNSKEY RRset at the apex and DNSSEC is required");
 		else if (zone_has_type(z, LS_TYPE_RRSIG))
 			/* signatures without keys: a signed zone that lost its keys, which
 			 * validators would refuse; never served as "unsigned" */
-			flist_add(pre, LS_ZONE_ERROR, "dnssec-dnskey-missing", origin,
+			flist_add(post, LS_ZONE_ERROR, "dnssec-dnskey-missing", origin,
 				  LS_TYPE_DNSKEY, NULL, 0,
 				  "the zone carries RRSIGs but no DNSKEY RRset at the apex");
 		return 0;
 	}
-	err = keyset_load(z, dnskey, &ks, pre);
+	err = keyset_load(z, dnskey, &ks, &keys);
 	if (err)
 		goto release_keys;
 	st->keys = ks.n;
@@ -1212,8 +1268,15 @@ static int check_dnssec(const struct ls_zone *z, const struct ls_verify_opts *o,
 		err = -ENOMEM;
 		goto release_keys;
 	}
+	sh.done = calloc(sh.nchunks ? sh.nchunks : 1, sizeof(*sh.done));
+	if (!sh.done) {
+		err = -ENOMEM;
+		goto free_chunks;
+	}
+	atomic_init(&sh.skip_from, SIZE_MAX);
+	pthread_mutex_init(&sh.lock, NULL);
 	for (size_t c = 0; c < sh.nchunks; c++)
-		flist_init(&sh.chunks[c], cap, &sh.stored);
+		flist_init(&sh.chunks[c], cap, &sh.skip_from, c);
 
 	nthreads = o->threads ? o->threads : online_cpus();
 	if (nthreads > MAX_THREADS)
@@ -1223,21 +1286,29 @@ static int check_dnssec(const struct ls_zone *z, const struct ls_verify_opts *o,
 	w = calloc(nthreads, sizeof(*w));
 	if (!w) {
 		err = -ENOMEM;
-		goto free_chunks;
+		goto destroy_lock;
 	}
 	for (unsigned t = 0; t < nthreads; t++) {
 		w[t].sh = &sh;
-		/* the first worker is this thread, after the chain check */
-		if (t > 0 && pthread_create(&w[t].tid, NULL, sig_thread, &w[t]) == 0)
-			started++;
-		else if (t > 0)
+		err = ls_dnssec_verifier_new(&w[t].ver);
+		if (err)
+			goto free_workers;
+	}
+	for (unsigned t = 1; t < nthreads; t++) {
+		/* the first worker is this thread, after ZONEMD and the chain */
+		if (pthread_create(&w[t].tid, NULL, sig_thread, &w[t]) != 0)
 			break; /* fewer threads: the rest of the work is still done */
+		started++;
 	}
 	st->threads = started + 1;
 
-	/* the denial chain, while the workers run */
+	/* ZONEMD and the denial chain, while the workers run */
+	err = check_zonemd(z, o->zonemd, zmd, st);
+	*zonemd_done = true;
 	n3p = ls_zone_node_rrset(z, apex, LS_TYPE_NSEC3PARAM);
-	if (n3p) {
+	if (err) {
+		/* the check itself failed; the workers still finish their chunks */
+	} else if (n3p) {
 		st->nsec3 = true;
 		err = check_nsec3(z, n3p, post, st);
 	} else if (node_has(z, apex, LS_TYPE_NSEC)) {
@@ -1256,24 +1327,36 @@ static int check_dnssec(const struct ls_zone *z, const struct ls_verify_opts *o,
 		st->signatures_ok += w[t].sigs_ok;
 		if (w[t].err && !err)
 			err = w[t].err;
-		free(w[t].canon.p);
-		free(w[t].refs);
 	}
 	if (!err)
-		err = pre->err ? pre->err : post->err;
-	/* keys first, then signatures in canonical order, then the chain */
+		err = pre->err ? pre->err : zmd->err ? zmd->err : keys.err ? keys.err : post->err;
+	/* serial, ZONEMD, keys, then signatures in canonical order, then the chain */
 	if (!err)
 		err = flist_move(out, cap, &pre->p);
+	if (!err)
+		err = flist_move(out, cap, &zmd->p);
+	if (!err)
+		err = flist_move(out, cap, &keys.p);
 	for (size_t c = 0; c < sh.nchunks && !err; c++)
 		err = flist_move(out, cap, &sh.chunks[c].p);
 	if (!err)
 		err = flist_move(out, cap, &post->p);
+free_workers:
+	for (unsigned t = 0; t < nthreads; t++) {
+		ls_dnssec_verifier_free(w[t].ver);
+		free(w[t].canon.p);
+		free(w[t].refs);
+	}
 	free(w);
+destroy_lock:
+	pthread_mutex_destroy(&sh.lock);
 free_chunks:
 	for (size_t c = 0; c < sh.nchunks; c++)
 		flist_release(&sh.chunks[c]);
 	free(sh.chunks);
+	free(sh.done);
 release_keys:
+	flist_release(&keys);
 	keyset_release(&ks);
 	return err;
 }
@@ -1299,7 +1382,8 @@ static int verify_into(const struct ls_zone *z, const struct ls_verify_opts *o,
 		       struct ls_verify_result *res)
 {
 	size_t cap = opts_cap(o);
-	struct flist pre, post;
+	struct flist pre, zmd, post;
+	bool zonemd_done;
 	uint64_t at = o->at ? o->at : (uint64_t)time(NULL);
 	int err;
 
@@ -1309,20 +1393,26 @@ static int verify_into(const struct ls_zone *z, const struct ls_verify_opts *o,
 	if (!res->findings && !(res->findings = calloc(1, sizeof(*res->findings))))
 		return -ENOMEM;
 
-	flist_init(&pre, cap, NULL);
-	flist_init(&post, cap, NULL);
+	flist_init(&pre, cap, NULL, 0);
+	flist_init(&zmd, cap, NULL, 0);
+	flist_init(&post, cap, NULL, 0);
 	check_serial(z, o, &pre);
-	err = check_zonemd(z, o->zonemd, &pre, &res->stats);
+	err = check_dnssec(z, o, at, cap, &pre, &zmd, res->findings, &post, &res->stats,
+			   &zonemd_done);
+	if (!err && !zonemd_done)
+		err = check_zonemd(z, o->zonemd, &zmd, &res->stats);
+	/* when DNSSEC was off or unsigned, nothing was merged yet (and moving an
+	 * already merged, empty list adds nothing) */
 	if (!err)
-		err = check_dnssec(z, o, at, cap, &pre, res->findings, &post, &res->stats);
-	/* when DNSSEC was off or unsigned, pre/post were not merged yet */
-	if (!err && pre.err)
-		err = pre.err;
+		err = pre.err ? pre.err : zmd.err ? zmd.err : post.err;
 	if (!err)
 		err = flist_move(res->findings, cap, &pre.p);
 	if (!err)
+		err = flist_move(res->findings, cap, &zmd.p);
+	if (!err)
 		err = flist_move(res->findings, cap, &post.p);
 	flist_release(&pre);
+	flist_release(&zmd);
 	flist_release(&post);
 	if (err)
 		return err;

@@ -13,12 +13,14 @@
 #   kzonecheck -o example. -d on FILE (semantic + DNSSEC checks; no ZONEMD
 #                                      digest check in Knot 3.2)
 # lockstep is built here in Release mode in its own build directory.
-# Prints a markdown table: wall and CPU seconds, peak RSS, and each tool's
-# wall time divided by lockstep's.
+# Prints a markdown table: wall and CPU seconds, peak RSS, each tool's wall
+# and CPU time divided by lockstep's, the load average around each run, and
+# per round the faster tool's wall and CPU time over lockstep's.
 #
 # Usage: tests/bench/verify.sh [NAMES]   env: BENCH_DIR (work files, default
 # a temp dir), BENCH_BUILD (default <repo>/build-bench-verify), KEEP=1 (keep
-# the work files), BENCH_ZONE (verify this signed zone instead of making one)
+# the work files), BENCH_ZONE (verify this signed zone instead of making one),
+# REPEAT=N (run the three verifiers N times in turn, default 1)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 names=${1:-205000}
@@ -65,31 +67,61 @@ run() {
 	read -r WALL[$name] USR[$name] SYS[$name] RSS[$name] <"$work/$name.time"
 	echo "# $name: exit ${RC[$name]}, ${WALL[$name]} s" >&2
 }
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-run lockstep "$ctl" zone-check --zonemd=required --dnssec=required "$zone"
-run ldns ldns-verify-zone "$zone"
-run kzonecheck kzonecheck -o example. -d on "$zone"
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# The 1-minute load average, sampled every 2 s while the verifiers run: the
+# other work on the machine is what makes wall times move between runs.
+sampler() {
+	while :; do
+		cut -d' ' -f1 /proc/loadavg >>"$work/load.samples"
+		sleep 2
+	done
+}
+: >"$work/load.samples"
+sampler &
+sampler_pid=$!
+trap 'kill "$sampler_pid" 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+
+repeat=${REPEAT:-1}
 echo
 echo "Zone: $rrs RRs ($names names, $sigs RRSIGs, ECDSA P-256, NSEC, ZONEMD SHA-384), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
 echo
-echo "Load average before/after: $load_before / $load_after (other work on the machine"
-echo "distorts wall times; CPU seconds are the steadier comparison)."
-echo
-echo "| verifier | verdict | wall s | user s | sys s | peak RSS MB | wall ÷ lockstep | CPU ÷ lockstep |"
-echo "|---|---|---|---|---|---|---|---|"
-for n in lockstep ldns kzonecheck; do
-	v=valid
-	[ "${RC[$n]}" -eq 0 ] || v="invalid (exit ${RC[$n]})"
-	printf '| %s | %s | %s | %s | %s | %d | %.2f | %.2f |\n' "$n" "$v" "${WALL[$n]}" \
-		"${USR[$n]}" "${SYS[$n]}" $((RSS[$n] / 1024)) \
-		"$(echo "${WALL[$n]} / ${WALL[lockstep]}" | bc -l)" \
-		"$(echo "(${USR[$n]} + ${SYS[$n]}) / (${USR[lockstep]} + ${SYS[lockstep]})" | bc -l)"
+echo "| round | verifier | verdict | wall s | user s | sys s | peak RSS MB | wall ÷ lockstep | CPU ÷ lockstep | load (1 min) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+summary=()
+for ((round = 1; round <= repeat; round++)); do
+	declare -A LOAD
+	for n in lockstep ldns kzonecheck; do
+		l0=$(cut -d' ' -f1 /proc/loadavg)
+		case $n in
+		lockstep) run lockstep "$ctl" zone-check --zonemd=required --dnssec=required "$zone" ;;
+		ldns) run ldns ldns-verify-zone "$zone" ;;
+		kzonecheck) run kzonecheck kzonecheck -o example. -d on "$zone" ;;
+		esac
+		LOAD[$n]="$l0→$(cut -d' ' -f1 /proc/loadavg)"
+	done
+	for n in lockstep ldns kzonecheck; do
+		v=valid
+		[ "${RC[$n]}" -eq 0 ] || v="invalid (exit ${RC[$n]})"
+		printf '| %d | %s | %s | %s | %s | %s | %d | %.2f | %.2f | %s |\n' "$round" "$n" "$v" \
+			"${WALL[$n]}" "${USR[$n]}" "${SYS[$n]}" $((RSS[$n] / 1024)) \
+			"$(echo "${WALL[$n]} / ${WALL[lockstep]}" | bc -l)" \
+			"$(echo "(${USR[$n]} + ${SYS[$n]}) / (${USR[lockstep]} + ${SYS[lockstep]})" | bc -l)" \
+			"${LOAD[$n]}"
+	done
+	faster=$(echo "if (${WALL[ldns]} < ${WALL[kzonecheck]}) ${WALL[ldns]} else ${WALL[kzonecheck]}" | bc -l)
+	fcpu=$(echo "a = ${USR[ldns]} + ${SYS[ldns]}; b = ${USR[kzonecheck]} + ${SYS[kzonecheck]}; if (a < b) a else b" | bc -l)
+	summary+=("$(printf 'round %d: wall %.2f×, CPU %.2f× (the faster tool ÷ lockstep); lockstep used %.2f CPUs' \
+		"$round" "$(echo "$faster / ${WALL[lockstep]}" | bc -l)" \
+		"$(echo "$fcpu / (${USR[lockstep]} + ${SYS[lockstep]})" | bc -l)" \
+		"$(echo "(${USR[lockstep]} + ${SYS[lockstep]}) / ${WALL[lockstep]}" | bc -l)")")
 done
+kill "$sampler_pid" 2>/dev/null || true
 echo
-faster=$(echo "if (${WALL[ldns]} < ${WALL[kzonecheck]}) ${WALL[ldns]} else ${WALL[kzonecheck]}" | bc -l)
-printf 'lockstep is %.2f× faster than the faster of the two.\n' "$(echo "$faster / ${WALL[lockstep]}" | bc -l)"
+printf '%s\n' "${summary[@]}"
+echo
+awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+	END { if (NR) printf "Load average (1 min) during the runs: min %.2f, mean %.2f, max %.2f (%d samples)\n", lo, s / NR, hi, NR }' \
+	"$work/load.samples"
 echo
 echo "Commands:"
 for n in lockstep ldns kzonecheck; do

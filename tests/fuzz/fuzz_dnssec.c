@@ -10,8 +10,10 @@
  * The seeds in corpus/dnssec/ are real DNSKEY/RRSIG/RRset triples from the
  * RFC vectors and tests/data/dnssec/, so verification is reached and passes.
  * Besides sanitizer reports, the target aborts when an invariant breaks:
- * base32hex must round-trip, and a signature that verifies must stop
- * verifying when one bit of it flips.
+ * base32hex must round-trip, a signature that verifies must stop
+ * verifying when one bit of it flips, and the reusable verifier must give
+ * the one-shot functions' answer every time (it lives across inputs, so its
+ * per-key contexts outlive the keys they were made for).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -80,6 +82,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *krd, *srd, *o;
 	size_t nrefs = 0, outlen;
 	int klen, slen, olen, sel, err;
+	/* one for the whole run, as a zone verifier's worker keeps one */
+	static struct ls_dnssec_verifier *ver;
+
+	if (!ver)
+		(void)ls_dnssec_verifier_new(&ver); /* NULL on -ENOMEM: checks skipped */
 
 	/* The whole input as each kind of RDATA. */
 	(void)ls_dnssec_keytag(data, size);
@@ -126,6 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		refs[nrefs++].len = (uint16_t)len;
 	}
 	err = ls_dnssec_rrset_verify(key, &sig, owner, 1, refs, nrefs);
+	if (ver && ls_dnssec_verifier_rrset(ver, key, &sig, owner, 1, refs, nrefs) != err)
+		abort();
 	if (err == 0) {
 		/* a valid signature must not survive a flipped bit */
 		copy = malloc((size_t)slen);
@@ -137,9 +146,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		copy[slen - 1 - sel % sig.signature_len] ^= (uint8_t)(1u << (sel & 7));
 		if (ls_dnssec_rrset_verify(key, &sig, owner, 1, refs, nrefs) != -EBADMSG)
 			abort();
+		if (ver &&
+		    ls_dnssec_verifier_rrset(ver, key, &sig, owner, 1, refs, nrefs) != -EBADMSG)
+			abort();
 	}
 	/* and the raw verifier on the RRset bytes as if they were signed data */
-	(void)ls_dnssec_verify(key, c.p, c.left, sig.signature, sig.signature_len);
+	err = ls_dnssec_verify(key, c.p, c.left, sig.signature, sig.signature_len);
+	if (ver && ls_dnssec_verifier_verify(ver, key, c.p, c.left, sig.signature,
+					     sig.signature_len) != err)
+		abort();
 free_key:
 	free(copy);
 	ls_dnssec_key_free(key);

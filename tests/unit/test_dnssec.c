@@ -751,11 +751,17 @@ static void zone_free(struct zone *z)
 	free(z->rrs);
 }
 
+/* One verifier for every zone verify_zone() reads, freed in main(): it keeps
+ * contexts for keys of earlier zones that are freed by then, whose
+ * addresses the allocator hands out again. */
+static struct ls_dnssec_verifier *zone_ver;
+
 /*
  * Verify every RRSIG of a signed zone: the key by tag and algorithm from
  * the apex DNSKEY set, the RRset as the RRs of the same owner (any case),
  * type and class, handed over in reverse file order so the builder's sort
- * runs. Then break each one three ways.
+ * runs. Then break each one three ways. Every check is made twice, by the
+ * one-shot functions and by a reused ls_dnssec_verifier.
  * RDATA goes in as the file has it: the NSEC records whose next name is
  * "WWW..." verify only that way, since both signers follow RFC 6840 §5.1
  * (NSEC is not in the list of types whose RDATA names are lowercased).
@@ -765,6 +771,7 @@ static void verify_zone(const char *file, uint8_t want_alg)
 	struct zone z;
 	struct ls_dnssec_key *keys[8];
 	uint16_t tags[8];
+	size_t key_rr[8];
 	size_t nkeys = 0, verified = 0, nsec3_seen = 0;
 	const uint8_t *apex;
 	const struct rr *nsec3param = NULL;
@@ -782,61 +789,91 @@ static void verify_zone(const char *file, uint8_t want_alg)
 		assert_true(nkeys < 8);
 		assert_int_equal(z.rrs[i].rdata[3], want_alg);
 		assert_int_equal(ls_dnssec_key_load(z.rrs[i].rdata, z.rrs[i].len, &keys[nkeys]), 0);
+		key_rr[nkeys] = i;
 		tags[nkeys++] = ls_dnssec_keytag(z.rrs[i].rdata, z.rrs[i].len);
 	}
 	assert_true(nkeys >= 2);
+	if (!zone_ver)
+		assert_int_equal(ls_dnssec_verifier_new(&zone_ver), 0);
 
-	for (size_t i = 0; i < z.n; i++) {
-		struct ls_dnssec_rdata_ref refs[16];
-		const struct rr *sigrr = &z.rrs[i];
-		const uint8_t *owner = NULL;
-		struct ls_dnssec_rrsig sig;
-		struct ls_dnssec_key *key = NULL, *other = NULL;
-		size_t n = 0;
-
-		if (sigrr->type != T_RRSIG)
-			continue;
-		assert_int_equal(ls_dnssec_rrsig_parse(&sig, sigrr->rdata, sigrr->len), 0);
-		assert_int_equal(sig.algorithm, want_alg);
-		for (size_t k = 0; k < nkeys; k++) {
-			if (tags[k] == sig.key_tag)
-				key = keys[k];
-			else
-				other = keys[k];
+	/* pass 1: the keys freed and loaded again in reverse order, so their
+	 * addresses change places; the verifier must follow the keys */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			for (size_t k = 0; k < nkeys; k++)
+				ls_dnssec_key_free(keys[k]);
+			for (size_t k = nkeys; k-- > 0;)
+				assert_int_equal(ls_dnssec_key_load(z.rrs[key_rr[k]].rdata,
+								    z.rrs[key_rr[k]].len, &keys[k]),
+						 0);
 		}
-		assert_non_null(key);
-		assert_non_null(other);
-		for (size_t j = z.n; j-- > 0;) {
-			const struct rr *rr = &z.rrs[j];
+		for (size_t i = 0; i < z.n; i++) {
+			struct ls_dnssec_rdata_ref refs[16];
+			const struct rr *sigrr = &z.rrs[i];
+			const uint8_t *owner = NULL;
+			struct ls_dnssec_rrsig sig;
+			struct ls_dnssec_key *key = NULL, *other = NULL;
+			size_t n = 0;
 
-			if (rr->type != sig.type_covered || rr->rclass != sigrr->rclass ||
-			    !ls_dname_equal(rr->owner, sigrr->owner))
+			if (sigrr->type != T_RRSIG)
 				continue;
-			assert_true(n < 16);
-			refs[n].data = rr->rdata;
-			refs[n++].len = rr->len;
-			owner = rr->owner; /* as the file writes it, maybe in capitals */
-		}
-		assert_true(n > 0);
-		assert_int_equal(ls_dnssec_rrset_verify(key, &sig, owner, C_IN, refs, n), 0);
-		assert_int_equal(ls_dnssec_rrsig_valid_at(&sig, sig.inception + 1), 0);
-		assert_int_equal(ls_dnssec_rrsig_valid_at(&sig, (uint64_t)sig.expiration + 1),
-				 -EKEYEXPIRED);
-		assert_int_equal(ls_dnssec_rrsig_valid_at(&sig, (uint64_t)sig.inception - 1),
-				 -EKEYREJECTED);
-		/* the other key of the zone did not make it */
-		assert_int_equal(ls_dnssec_rrset_verify(other, &sig, owner, C_IN, refs, n),
-				 -EBADMSG);
-		/* a flipped bit in the middle of the signature */
-		((uint8_t *)sig.signature)[sig.signature_len / 2] ^= 0x01;
-		assert_int_equal(ls_dnssec_rrset_verify(key, &sig, owner, C_IN, refs, n), -EBADMSG);
-		((uint8_t *)sig.signature)[sig.signature_len / 2] ^= 0x01;
-		/* one RR short */
-		if (n > 1)
+			assert_int_equal(ls_dnssec_rrsig_parse(&sig, sigrr->rdata, sigrr->len), 0);
+			assert_int_equal(sig.algorithm, want_alg);
+			for (size_t k = 0; k < nkeys; k++) {
+				if (tags[k] == sig.key_tag)
+					key = keys[k];
+				else
+					other = keys[k];
+			}
+			assert_non_null(key);
+			assert_non_null(other);
+			for (size_t j = z.n; j-- > 0;) {
+				const struct rr *rr = &z.rrs[j];
+
+				if (rr->type != sig.type_covered || rr->rclass != sigrr->rclass ||
+				    !ls_dname_equal(rr->owner, sigrr->owner))
+					continue;
+				assert_true(n < 16);
+				refs[n].data = rr->rdata;
+				refs[n++].len = rr->len;
+				owner = rr->owner; /* as the file writes it, maybe in capitals */
+			}
+			assert_true(n > 0);
+			assert_int_equal(ls_dnssec_rrset_verify(key, &sig, owner, C_IN, refs, n),
+					 0);
+			/* the reusable verifier says the same, with the same key, the
+		 * other key and a damaged signature */
 			assert_int_equal(
-				ls_dnssec_rrset_verify(key, &sig, owner, C_IN, refs + 1, n - 1),
+				ls_dnssec_verifier_rrset(zone_ver, key, &sig, owner, C_IN, refs, n),
+				0);
+			assert_int_equal(ls_dnssec_verifier_rrset(zone_ver, other, &sig, owner,
+								  C_IN, refs, n),
+					 -EBADMSG);
+			assert_int_equal(ls_dnssec_rrsig_valid_at(&sig, sig.inception + 1), 0);
+			assert_int_equal(
+				ls_dnssec_rrsig_valid_at(&sig, (uint64_t)sig.expiration + 1),
+				-EKEYEXPIRED);
+			assert_int_equal(
+				ls_dnssec_rrsig_valid_at(&sig, (uint64_t)sig.inception - 1),
+				-EKEYREJECTED);
+			/* the other key of the zone did not make it */
+			assert_int_equal(ls_dnssec_rrset_verify(other, &sig, owner, C_IN, refs, n),
+					 -EBADMSG);
+			/* a flipped bit in the middle of the signature */
+			((uint8_t *)sig.signature)[sig.signature_len / 2] ^= 0x01;
+			assert_int_equal(ls_dnssec_rrset_verify(key, &sig, owner, C_IN, refs, n),
+					 -EBADMSG);
+			assert_int_equal(
+				ls_dnssec_verifier_rrset(zone_ver, key, &sig, owner, C_IN, refs, n),
 				-EBADMSG);
-		verified++;
+			((uint8_t *)sig.signature)[sig.signature_len / 2] ^= 0x01;
+			/* one RR short */
+			if (n > 1)
+				assert_int_equal(ls_dnssec_rrset_verify(key, &sig, owner, C_IN,
+									refs + 1, n - 1),
+						 -EBADMSG);
+			verified++;
+		}
 	}
 	/* SOA, NS, A, DNSKEY, NSEC/NSEC3 ... at least one per RRset */
 	assert_true(verified >= 10);
@@ -1007,6 +1044,7 @@ static void test_hostile_signatures(void **state)
 {
 	const struct sig_vector *p256 = &sig_vectors[2], *ed = &sig_vectors[8];
 	struct ls_dnssec_key *kp, *ke;
+	struct ls_dnssec_verifier *v;
 	uint8_t rd[256], sig[128] = { 0 }, data[8] = "data";
 	size_t n;
 
@@ -1014,16 +1052,76 @@ static void test_hostile_signatures(void **state)
 	assert_int_equal(ls_dnssec_key_load(rd, n, &kp), 0);
 	n = mk_dnskey(rd, ed->flags, ed->alg, ed->key);
 	assert_int_equal(ls_dnssec_key_load(rd, n, &ke), 0);
+	assert_int_equal(ls_dnssec_verifier_new(&v), 0);
 	for (size_t len = 0; len < sizeof(sig); len++) {
 		assert_int_equal(ls_dnssec_verify(kp, data, sizeof(data), sig, len), -EBADMSG);
 		assert_int_equal(ls_dnssec_verify(ke, data, sizeof(data), sig, len), -EBADMSG);
+		assert_int_equal(ls_dnssec_verifier_verify(v, kp, data, sizeof(data), sig, len),
+				 -EBADMSG);
+		assert_int_equal(ls_dnssec_verifier_verify(v, ke, data, sizeof(data), sig, len),
+				 -EBADMSG);
 	}
 	memset(sig, 0xff, sizeof(sig));
 	assert_int_equal(ls_dnssec_verify(kp, data, sizeof(data), sig, 64), -EBADMSG);
+	assert_int_equal(ls_dnssec_verifier_verify(v, kp, data, sizeof(data), sig, 64), -EBADMSG);
 	sig[0] = 0;
 	assert_int_equal(ls_dnssec_verify(kp, data, 0, sig, 64), -EBADMSG);
+	assert_int_equal(ls_dnssec_verifier_verify(v, kp, data, 0, sig, 64), -EBADMSG);
 	ls_dnssec_key_free(kp);
 	ls_dnssec_key_free(ke);
+	ls_dnssec_verifier_free(v);
+	ls_dnssec_verifier_free(NULL);
+}
+
+/*
+ * A verifier keeps a bounded number of key contexts: 40 keys (the RFC 6605
+ * P-256 and P-384 keys, each loaded 20 times) used in turn, twice round,
+ * evict and re-create contexts and every answer stays right.
+ */
+static void test_verifier_many_keys(void **state)
+{
+	struct ls_dnssec_key *keys[40];
+	struct ls_dnssec_rrsig sigs[2];
+	uint8_t sig_rd[2][1024], owner[2][LS_DNAME_MAXLEN];
+	struct ls_dnssec_rdata_ref refs[2];
+	struct ls_dnssec_verifier *v;
+
+	for (int i = 0; i < 2; i++) {
+		const struct sig_vector *sv = &sig_vectors[2 + i]; /* P-256, P-384 */
+		uint8_t key_rd[256];
+		size_t klen = mk_dnskey(key_rd, sv->flags, sv->alg, sv->key), slen;
+
+		for (int k = 0; k < 20; k++)
+			assert_int_equal(ls_dnssec_key_load(key_rd, klen, &keys[i * 20 + k]), 0);
+		slen = mk_rrsig(sig_rd[i], sv->type, sv->alg, sv->labels, 3600, sv->expiration,
+				sv->inception, sv->tag, sv->signer, sv->sig);
+		assert_int_equal(ls_dnssec_rrsig_parse(&sigs[i], sig_rd[i], slen), 0);
+		name(owner[i], sv->owner);
+		refs[i].data = sv->rdata;
+		refs[i].len = sv->rdlen;
+	}
+	assert_int_equal(ls_dnssec_verifier_new(&v), 0);
+	for (int round = 0; round < 2; round++) {
+		for (int k = 0; k < 40; k++) {
+			int i = k / 20;
+
+			assert_int_equal(ls_dnssec_verifier_rrset(v, keys[k], &sigs[i], owner[i],
+								  C_IN, &refs[i], 1),
+					 0);
+			/* the other curve's signature: refused before any maths */
+			assert_int_equal(ls_dnssec_verifier_rrset(v, keys[k], &sigs[1 - i],
+								  owner[1 - i], C_IN, &refs[1 - i],
+								  1),
+					 -EBADMSG);
+			/* class CH is other signed data */
+			assert_int_equal(ls_dnssec_verifier_rrset(v, keys[k], &sigs[i], owner[i], 3,
+								  &refs[i], 1),
+					 -EBADMSG);
+		}
+	}
+	for (int k = 0; k < 40; k++)
+		ls_dnssec_key_free(keys[k]);
+	ls_dnssec_verifier_free(v);
 }
 
 int main(void)
@@ -1044,6 +1142,10 @@ int main(void)
 		cmocka_unit_test(test_hostile_rrsig),
 		cmocka_unit_test(test_hostile_keys),
 		cmocka_unit_test(test_hostile_signatures),
+		cmocka_unit_test(test_verifier_many_keys),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	ls_dnssec_verifier_free(zone_ver);
+	return failed;
 }

@@ -12,6 +12,7 @@
 #                        -H 1 -A` (bind9-utils): the insecure delegation has
 #                        no NSEC3 (ldns-signzone -p sets the flag but keeps
 #                        the record, so it would not exercise opt-out)
+#   large-nsec.zone      see the end of this script
 #   multisigner.zone     RFC 8901 model 2: two signers (two ldns key pairs,
 #                        ECDSA P-256), each signer's KSK+ZSK in one DNSKEY
 #                        RRset and every RRset signed by both
@@ -82,3 +83,14 @@ keys "$d/a" ECDSAP256SHA256 256
 keys "$d/b" ECDSAP256SHA256 256
 (cd "$d" && k=(a/K*.private b/K*.private) && ldns-signzone -A -i $INCEPTION -e $EXPIRATION -o example. -f signed zone "${k[@]%.private}")
 ldns-read-zone "$d/signed" >"$here/multisigner.zone"
+
+# large-nsec.zone: tests/integration/verify/mkzone.sh with 1,100 names (about
+# 1,200 nodes, more than two of the verifier's 512-node chunks, so that two
+# threads really share the signature work), ECDSA P-256 KSK+ZSK, NSEC, ZONEMD
+# SHA-384, by `ldns-signzone -z sha384`.
+d=$tmp/large
+mkdir -p "$d"
+"$here/../../integration/verify/mkzone.sh" example. 1100 >"$d/zone"
+keys "$d" ECDSAP256SHA256 256
+(cd "$d" && k=(K*.private) && ldns-signzone -z sha384 -i $INCEPTION -e $EXPIRATION -o example. -f signed zone "${k[@]%.private}")
+ldns-read-zone "$d/signed" >"$here/large-nsec.zone"
