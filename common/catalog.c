@@ -19,23 +19,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "common/rdata.h"
 #include "common/zone.h"
 
 #define CAT_RDATA_STRLEN 4096 /* presentation form of one property; longer is cut */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* A note the caller will log. Losing one to -ENOMEM only costs a log line. */
 static void note(struct ls_catalog *cat, const char *fmt, ...)
@@ -232,36 +220,36 @@ int ls_catalog_plan_parse(const uint8_t *rdata, size_t len, struct ls_catalog_pl
 		size_t kl, vl;
 
 		if (pos + 1 + l > len) {
-			set_err(err, errlen, "truncated TXT rdata");
+			ls_errf(err, errlen, "truncated TXT rdata");
 			return -EINVAL;
 		}
 		pos += 1 + l;
 		eq = memchr(s, '=', l);
 		if (!eq) {
-			set_err(err, errlen, "'%.*s' is not key=value", (int)l, s);
+			ls_errf(err, errlen, "'%.*s' is not key=value", (int)l, s);
 			return -EINVAL;
 		}
 		kl = (size_t)(eq - s);
 		vl = l - kl - 1;
 		if (kl == 6 && strncasecmp(s, "serial", 6) == 0) {
 			if (have_serial) {
-				set_err(err, errlen, "serial given twice");
+				ls_errf(err, errlen, "serial given twice");
 				return -EINVAL;
 			}
 			if (parse_serial(eq + 1, vl, &plan->serial)) {
-				set_err(err, errlen, "bad serial '%.*s': expected 0..4294967295",
+				ls_errf(err, errlen, "bad serial '%.*s': expected 0..4294967295",
 					(int)vl, eq + 1);
 				return -EINVAL;
 			}
 			have_serial = true;
 		} else if (kl == 2 && strncasecmp(s, "at", 2) == 0) {
 			if (have_at) {
-				set_err(err, errlen, "at given twice");
+				ls_errf(err, errlen, "at given twice");
 				return -EINVAL;
 			}
 			if (ls_catalog_timestamp_parse(eq + 1, vl, &plan->at_unix,
 						       &plan->at_nsec)) {
-				set_err(err, errlen,
+				ls_errf(err, errlen,
 					"bad at '%.*s': expected YYYYMMDDHHmmSS[.fff] in UTC",
 					(int)vl, eq + 1);
 				return -EINVAL;
@@ -269,12 +257,12 @@ int ls_catalog_plan_parse(const uint8_t *rdata, size_t len, struct ls_catalog_pl
 			have_at = true;
 		} else {
 			/* strict: a misspelt key must not turn into a plan without it */
-			set_err(err, errlen, "unknown key '%.*s'", (int)kl, s);
+			ls_errf(err, errlen, "unknown key '%.*s'", (int)kl, s);
 			return -EINVAL;
 		}
 	}
 	if (!have_serial || !have_at) {
-		set_err(err, errlen, "missing %s", !have_serial ? "serial" : "at");
+		ls_errf(err, errlen, "missing %s", !have_serial ? "serial" : "at");
 		return -EINVAL;
 	}
 	return 0;
@@ -410,17 +398,17 @@ static int check_version(struct parser *ps)
 	if (prefix_name(vname, "version", origin) == 0)
 		node = ls_zone_find(ps->z, vname);
 	if (!node || !ls_zone_node_rrset(ps->z, node, LS_TYPE_TXT)) {
-		set_err(ps->err, ps->errlen, "no version property (version TXT \"%s\")",
+		ls_errf(ps->err, ps->errlen, "no version property (version TXT \"%s\")",
 			LS_CATALOG_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	if (!single_txt(ps->z, ls_zone_node_rrset(ps->z, node, LS_TYPE_TXT), v, sizeof(v))) {
-		set_err(ps->err, ps->errlen,
+		ls_errf(ps->err, ps->errlen,
 			"version property is not one TXT record of one string");
 		return -EPROTONOSUPPORT;
 	}
 	if (strcmp(v, LS_CATALOG_VERSION) != 0) {
-		set_err(ps->err, ps->errlen, "unsupported schema version \"%s\" (only \"%s\")", v,
+		ls_errf(ps->err, ps->errlen, "unsupported schema version \"%s\" (only \"%s\")", v,
 			LS_CATALOG_VERSION);
 		return -EPROTONOSUPPORT;
 	}
@@ -494,19 +482,19 @@ static int member_node(struct parser *ps, const struct ls_zone_node *node,
 		return 0;
 	}
 	if (ptr->count != 1) {
-		set_err(ps->err, ps->errlen, "%s: %u PTR records for one member (RFC 9432 §4.1)",
+		ls_errf(ps->err, ps->errlen, "%s: %u PTR records for one member (RFC 9432 §4.1)",
 			name_str(name, a, sizeof(a)), ptr->count);
 		return -EBADMSG;
 	}
 	ls_zone_rdata_begin(ps->z, ptr, &it);
 	ls_zone_rdata_next(&it, &rd, &len);
 	if (ls_dname_wire_check(rd, len) != (int)len) {
-		set_err(ps->err, ps->errlen, "%s: PTR target is not a valid name",
+		ls_errf(ps->err, ps->errlen, "%s: PTR target is not a valid name",
 			name_str(name, a, sizeof(a)));
 		return -EBADMSG;
 	}
 	if (ls_dname_is_sub(rd, ps->cat->name)) {
-		set_err(ps->err, ps->errlen, "%s: member %s lies within the catalog itself",
+		ls_errf(ps->err, ps->errlen, "%s: member %s lies within the catalog itself",
 			name_str(name, a, sizeof(a)), name_str(rd, b, sizeof(b)));
 		return -EBADMSG;
 	}
@@ -725,10 +713,10 @@ int ls_catalog_parse(const struct ls_zone *zone, const struct ls_catalog *prev,
 	int ret;
 
 	*out = NULL;
-	set_err(err, errlen, "ok");
+	ls_errf(err, errlen, "ok");
 	ps.cat = calloc(1, sizeof(*ps.cat));
 	if (!ps.cat) {
-		set_err(err, errlen, "out of memory");
+		ls_errf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	ls_dname_copy_lower(ps.cat->name, ls_zone_origin(zone));
@@ -749,7 +737,7 @@ int ls_catalog_parse(const struct ls_zone *zone, const struct ls_catalog *prev,
 
 free_cat:
 	if (ret == -ENOMEM)
-		set_err(err, errlen, "out of memory");
+		ls_errf(err, errlen, "out of memory");
 	ls_catalog_free(ps.cat);
 	return ret;
 }

@@ -120,3 +120,14 @@ void ls_log(enum ls_log_level level, const char *fmt, ...)
 	ls_vlog(level, fmt, ap);
 	va_end(ap);
 }
+
+void ls_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* syslog(3) priorities, so the journal prefix is the level itself. */
 enum ls_log_level {
@@ -42,6 +43,13 @@ void ls_log_init_auto(void);
 void ls_log(enum ls_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ls_vlog(enum ls_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/**
+ * Format a one-line error into a caller's buffer (@err may be NULL or @errlen
+ * 0: the message is then dropped). For parsers that return -errno and let
+ * the caller decide whether and how to log what went wrong.
+ */
+void ls_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define pr_err(...) ls_log(LS_LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) ls_log(LS_LOG_WARNING, __VA_ARGS__)

@@ -242,6 +242,16 @@ int ls_msg_iter_next(struct ls_msg_iter *it, struct ls_msg_rr *rr)
 #define COMP_FILL (LS_MSG_COMP_SLOTS / 4 * 3)
 #define PTR_MAX 0x3fff /* highest offset a compression pointer can reach */
 
+static inline bool slot_used(const struct ls_msg_writer *w, size_t i)
+{
+	return (w->used[i / 64] >> (i % 64)) & 1;
+}
+
+static inline void slot_clear(struct ls_msg_writer *w, size_t i)
+{
+	w->used[i / 64] &= ~(1ULL << (i % 64));
+}
+
 int ls_msg_writer_init(struct ls_msg_writer *w, uint8_t *buf, size_t size)
 {
 	if (size < LS_MSG_HDRLEN)
@@ -257,7 +267,7 @@ int ls_msg_writer_init(struct ls_msg_writer *w, uint8_t *buf, size_t size)
 	w->section = LS_SECTION_QUESTION;
 	w->has_opt = false;
 	w->nlog = 0;
-	memset(w->tab, 0, sizeof(w->tab));
+	memset(w->used, 0, sizeof(w->used));
 	memset(buf, 0, LS_MSG_HDRLEN);
 	return 0;
 }
@@ -335,7 +345,7 @@ void ls_msg_rollback(struct ls_msg_writer *w, const struct ls_msg_mark *mark)
 	/* Linear probing undone in reverse insertion order restores exactly
 	 * the table the mark saw. */
 	while (w->nlog > mark->nlog)
-		w->tab[w->log[--w->nlog]].off = 0;
+		slot_clear(w, w->log[--w->nlog]);
 	w->len = mark->len;
 	memcpy(w->count, mark->count, sizeof(w->count));
 	w->section = mark->section;
@@ -414,8 +424,9 @@ static void comp_insert(struct ls_msg_writer *w, uint32_t hash, size_t off)
 	if (off > PTR_MAX || w->nlog >= COMP_FILL)
 		return;
 	size_t i = hash & COMP_MASK;
-	while (w->tab[i].off != 0)
+	while (slot_used(w, i))
 		i = (i + 1) & COMP_MASK;
+	w->used[i / 64] |= 1ULL << (i % 64);
 	w->tab[i].hash = hash;
 	w->tab[i].off = (uint16_t)off;
 	w->log[w->nlog++] = (uint16_t)i;
@@ -436,7 +447,7 @@ static int put_name(struct ls_msg_writer *w, const uint8_t *name, bool compress,
 
 	if (compress) {
 		for (int i = 0; i < n && hit == n; i++) {
-			for (size_t s = h[i] & COMP_MASK; w->tab[s].off != 0;
+			for (size_t s = h[i] & COMP_MASK; slot_used(w, s);
 			     s = (s + 1) & COMP_MASK) {
 				if (w->tab[s].hash == h[i] &&
 				    same_name_at(w, w->tab[s].off, name + off[i])) {

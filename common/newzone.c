@@ -17,25 +17,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/rdata.h"
-
-static void say(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 enum ls_newzone_kind ls_newzone_classify(const struct ls_msg *m)
 {
@@ -57,18 +44,18 @@ int ls_newzone_parse(const struct ls_msg *m, struct ls_newzone_req *req, char *e
 
 	memset(req, 0, sizeof(*req));
 	if (ls_newzone_classify(m) != LS_NEWZONE_CANDIDATE) {
-		say(err, errlen, "not a NEWZONE_NOTIFY (opcode 5, one question, ANY IN)");
+		ls_errf(err, errlen, "not a NEWZONE_NOTIFY (opcode 5, one question, ANY IN)");
 		return -EBADMSG;
 	}
 	if (m->qname[0] == 0) {
-		say(err, errlen, "the root cannot be a new zone");
+		ls_errf(err, errlen, "the root cannot be a new zone");
 		return -EBADMSG;
 	}
 	ls_dname_copy_lower(req->zone, m->qname);
 	/* struct ls_msg_rr carries a decompression buffer: keep it off the stack */
 	rr = malloc(sizeof(*rr));
 	if (!rr) {
-		say(err, errlen, "out of memory");
+		ls_errf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	ls_msg_iter_init(&it, m, LS_SECTION_ANSWER);
@@ -77,20 +64,20 @@ int ls_newzone_parse(const struct ls_msg *m, struct ls_newzone_req *req, char *e
 
 		if (rr->rclass != LS_CLASS_IN ||
 		    (rr->type != LS_TYPE_A && rr->type != LS_TYPE_AAAA)) {
-			say(err, errlen,
-			    "answer section: only A/AAAA records of the master, not type %u class %u",
-			    rr->type, rr->rclass);
+			ls_errf(err, errlen,
+				"answer section: only A/AAAA records of the master, not type %u class %u",
+				rr->type, rr->rclass);
 			goto free_rr;
 		}
 		if (req->naddrs == 0) {
 			ls_dname_copy_lower(req->master, rr->owner);
 		} else if (!ls_dname_equal(req->master, rr->owner)) {
-			say(err, errlen, "answer section names more than one master");
+			ls_errf(err, errlen, "answer section names more than one master");
 			goto free_rr;
 		}
 		if (req->naddrs == LS_NEWZONE_MAX_ADDRS) {
-			say(err, errlen, "answer section: more than %d addresses",
-			    LS_NEWZONE_MAX_ADDRS);
+			ls_errf(err, errlen, "answer section: more than %d addresses",
+				LS_NEWZONE_MAX_ADDRS);
 			goto free_rr;
 		}
 		ss = &req->addrs[req->naddrs++];
@@ -107,11 +94,11 @@ int ls_newzone_parse(const struct ls_msg *m, struct ls_newzone_req *req, char *e
 		}
 	}
 	if (r < 0) {
-		say(err, errlen, "answer section: malformed record");
+		ls_errf(err, errlen, "answer section: malformed record");
 		goto free_rr;
 	}
 	if (req->naddrs == 0) {
-		say(err, errlen, "answer section does not name the master (no A/AAAA record)");
+		ls_errf(err, errlen, "answer section does not name the master (no A/AAAA record)");
 		goto free_rr;
 	}
 	ret = 0;
@@ -148,33 +135,33 @@ int ls_newzone_read_answer(const struct ls_msg *m, const uint8_t *zone, uint16_t
 	int r, ret = -EPROTO;
 
 	if (qtype != LS_TYPE_SOA && qtype != LS_TYPE_NS) {
-		say(err, errlen, "only SOA and NS answers are read");
+		ls_errf(err, errlen, "only SOA and NS answers are read");
 		return -EINVAL;
 	}
 	if (!(m->flags & LS_FLAG_QR) || m->id != id || ls_msg_opcode(m) != LS_OPCODE_QUERY ||
 	    m->count[LS_SECTION_QUESTION] != 1 || m->qtype != qtype || m->qclass != LS_CLASS_IN ||
 	    !ls_dname_equal(m->qname, zone)) {
-		say(err, errlen, "not the answer to the %s query",
-		    qtype == LS_TYPE_SOA ? "SOA" : "NS");
+		ls_errf(err, errlen, "not the answer to the %s query",
+			qtype == LS_TYPE_SOA ? "SOA" : "NS");
 		return -EPROTO;
 	}
 	if (ls_msg_rcode(m) != LS_RCODE_NOERROR) {
 		const char *name = ls_msg_rcode_name(ls_msg_rcode(m));
 
-		say(err, errlen, "the master answered %s", name ? name : "an unknown RCODE");
+		ls_errf(err, errlen, "the master answered %s", name ? name : "an unknown RCODE");
 		return -EPROTO;
 	}
 	if (m->flags & LS_FLAG_TC) {
-		say(err, errlen, "the answer was truncated");
+		ls_errf(err, errlen, "the answer was truncated");
 		return -EPROTO;
 	}
 	if (!(m->flags & LS_FLAG_AA)) {
-		say(err, errlen, "the master is not authoritative for the zone");
+		ls_errf(err, errlen, "the master is not authoritative for the zone");
 		return -EPROTO;
 	}
 	rr = malloc(sizeof(*rr));
 	if (!rr) {
-		say(err, errlen, "out of memory");
+		ls_errf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	if (qtype == LS_TYPE_SOA)
@@ -189,11 +176,11 @@ int ls_newzone_read_answer(const struct ls_msg *m, const uint8_t *zone, uint16_t
 		found++;
 		if (qtype == LS_TYPE_SOA) {
 			if (found > 1) {
-				say(err, errlen, "more than one SOA record");
+				ls_errf(err, errlen, "more than one SOA record");
 				goto free_rr;
 			}
 			if (read_soa(auth, rr) != 0) {
-				say(err, errlen, "malformed SOA record");
+				ls_errf(err, errlen, "malformed SOA record");
 				goto free_rr;
 			}
 		} else if (auth->nns < LS_NEWZONE_MAX_NS) {
@@ -202,12 +189,12 @@ int ls_newzone_read_answer(const struct ls_msg *m, const uint8_t *zone, uint16_t
 		}
 	}
 	if (r < 0) {
-		say(err, errlen, "malformed record in the answer");
+		ls_errf(err, errlen, "malformed record in the answer");
 		goto free_rr;
 	}
 	if (!found) {
-		say(err, errlen, "no %s record for the zone in the answer",
-		    qtype == LS_TYPE_SOA ? "SOA" : "NS");
+		ls_errf(err, errlen, "no %s record for the zone in the answer",
+			qtype == LS_TYPE_SOA ? "SOA" : "NS");
 		ret = -ENODATA;
 		goto free_rr;
 	}
@@ -223,7 +210,7 @@ int ls_newzone_check(const struct ls_newzone_req *req, const struct ls_newzone_a
 	char name[LS_DNAME_STRLEN];
 
 	if (!auth->has_soa || auth->nns == 0) {
-		say(err, errlen, "the master's SOA and NS answers are both required");
+		ls_errf(err, errlen, "the master's SOA and NS answers are both required");
 		return -EPERM;
 	}
 	if (ls_dname_equal(req->master, auth->mname))
@@ -233,7 +220,7 @@ int ls_newzone_check(const struct ls_newzone_req *req, const struct ls_newzone_a
 			return 0;
 	}
 	ls_dname_to_str(name, sizeof(name), req->master);
-	say(err, errlen, "master %s is neither the SOA MNAME nor in the NS set", name);
+	ls_errf(err, errlen, "master %s is neither the SOA MNAME nor in the NS set", name);
 	return -EPERM;
 }
 
@@ -384,28 +371,28 @@ static int parse_line(struct ls_newzone_list *list, const char *s, size_t len, c
 	int r;
 
 	if (!sp) {
-		say(err, errlen, "line %zu: expected \"<zone> <remote>\"", lineno);
+		ls_errf(err, errlen, "line %zu: expected \"<zone> <remote>\"", lineno);
 		return -EBADMSG;
 	}
 	zlen = (size_t)(sp - s);
 	if (zlen == 0 || zlen >= sizeof(zbuf) || memchr(s, '\0', len)) {
-		say(err, errlen, "line %zu: bad zone name", lineno);
+		ls_errf(err, errlen, "line %zu: bad zone name", lineno);
 		return -EBADMSG;
 	}
 	memcpy(zbuf, s, zlen);
 	zbuf[zlen] = '\0';
 	/* absolute names only: no origin to complete a relative one */
 	if (ls_dname_from_str(zone, zbuf, NULL) < 0 || zone[0] == 0) {
-		say(err, errlen, "line %zu: bad zone name", lineno);
+		ls_errf(err, errlen, "line %zu: bad zone name", lineno);
 		return -EBADMSG;
 	}
 	r = list_add(list, zone, sp + 1, len - zlen - 1);
 	if (r == -EINVAL)
-		say(err, errlen, "line %zu: bad remote id", lineno);
+		ls_errf(err, errlen, "line %zu: bad remote id", lineno);
 	else if (r == -EEXIST)
-		say(err, errlen, "line %zu: %s listed twice", lineno, zbuf);
+		ls_errf(err, errlen, "line %zu: %s listed twice", lineno, zbuf);
 	else if (r)
-		say(err, errlen, "out of memory");
+		ls_errf(err, errlen, "out of memory");
 	return r == -ENOMEM ? r : r ? -EBADMSG : 0;
 }
 
@@ -417,7 +404,7 @@ int ls_newzone_list_parse(struct ls_newzone_list *list, const char *text, size_t
 
 	ls_newzone_list_clear(list);
 	if (len == 0 || text[len - 1] != '\n') {
-		say(err, errlen, "empty or not ending in a newline (cut short?)");
+		ls_errf(err, errlen, "empty or not ending in a newline (cut short?)");
 		return -EBADMSG;
 	}
 	while (pos < len) {
@@ -430,7 +417,7 @@ int ls_newzone_list_parse(struct ls_newzone_list *list, const char *text, size_t
 		if (lineno == 1) {
 			if (l != strlen(LS_NEWZONE_LIST_MAGIC) ||
 			    memcmp(s, LS_NEWZONE_LIST_MAGIC, l) != 0) {
-				say(err, errlen, "line 1: not a lockstep newzone list");
+				ls_errf(err, errlen, "line 1: not a lockstep newzone list");
 				r = -EBADMSG;
 				goto clear;
 			}

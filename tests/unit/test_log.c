@@ -97,6 +97,22 @@ static void test_truncation(void **state)
 	free(big);
 }
 
+/* ls_errf: formats into the caller's buffer, truncates, tolerates none. */
+static void test_errf(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	ls_errf(buf, sizeof(buf), "%s %d", "zone", 42);
+	assert_string_equal(buf, "zone 42");
+	ls_errf(buf, sizeof(buf), "serial %u too old", 2026112201u);
+	assert_string_equal(buf, "serial ");
+	memset(buf, 'x', sizeof(buf));
+	ls_errf(buf, 0, "not written");
+	assert_int_equal(buf[0], 'x');
+	ls_errf(NULL, 16, "not written");
+}
+
 static void test_level_names(void **state)
 {
 	enum ls_log_level l;
@@ -115,6 +131,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_human_format, capture_start, capture_stop),
 		cmocka_unit_test_setup_teardown(test_truncation, capture_start, capture_stop),
 		cmocka_unit_test(test_level_names),
+		cmocka_unit_test(test_errf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

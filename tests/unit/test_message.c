@@ -1003,6 +1003,42 @@ static void test_writer_limits(void **state)
 	assert_int_equal(ls_msg_put_opt(&w, &e), -EBADMSG);
 }
 
+/*
+ * A writer reused, or made over memory full of garbage: init clears only the
+ * table's occupancy bits, so stale slots must never be taken for targets.
+ */
+static void test_writer_reuse(void **state)
+{
+	static struct ls_msg_writer w;
+	uint8_t buf1[512], buf2[512], name[LS_DNAME_MAXLEN];
+	struct ls_msg m;
+
+	(void)state;
+	ls_dname_from_str(name, "www.example.com.", NULL);
+	memset(&w, 0xff, sizeof(w));
+	assert_int_equal(ls_msg_writer_init(&w, buf1, sizeof(buf1)), 0);
+	assert_int_equal(ls_msg_put_question(&w, name, LS_TYPE_A, LS_CLASS_IN), 0);
+	/* the question was written in full: nothing to point at before it */
+	assert_int_equal(ls_msg_len(&w), LS_MSG_HDRLEN + ls_dname_len(name) + 4);
+	assert_int_equal(
+		put_rr(&w, LS_SECTION_ANSWER, name, LS_TYPE_A, LS_CLASS_IN, 1, "\1\2\3\4", 4), 0);
+	/* the answer's owner points at the question */
+	assert_int_equal(buf1[LS_MSG_HDRLEN + ls_dname_len(name) + 4], 0xC0);
+
+	/* Again into another buffer with a different question first: the old
+	 * targets (offsets into buf1) must be forgotten. */
+	uint8_t other[LS_DNAME_MAXLEN];
+	ls_dname_from_str(other, "a.b.", NULL);
+	assert_int_equal(ls_msg_writer_init(&w, buf2, sizeof(buf2)), 0);
+	assert_int_equal(ls_msg_put_question(&w, other, LS_TYPE_A, LS_CLASS_IN), 0);
+	assert_int_equal(
+		put_rr(&w, LS_SECTION_ANSWER, name, LS_TYPE_A, LS_CLASS_IN, 1, "\1\2\3\4", 4), 0);
+	assert_int_equal(ls_msg_parse(&m, buf2, ls_msg_len(&w)), 0);
+	assert_int_equal(m.count[LS_SECTION_ANSWER], 1);
+	assert_int_equal(ls_msg_len(&w),
+			 LS_MSG_HDRLEN + ls_dname_len(other) + 4 + ls_dname_len(name) + 10 + 4);
+}
+
 /* Many distinct names: the compression table fills and the writer stays right. */
 static void test_writer_many_names(void **state)
 {
@@ -1066,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_writer_compression),
 		cmocka_unit_test(test_writer_limits),
 		cmocka_unit_test(test_writer_many_names),
+		cmocka_unit_test(test_writer_reuse),
 		cmocka_unit_test(test_names),
 	};
 
