@@ -20,9 +20,17 @@
  * moving transfer is not cut; a peer that stops reading is.
  * Traffic here is low (peers and primaries), so UDP uses plain
  * recvfrom/sendto rather than the service path's batches.
+ *
+ * XoT connections (admin.tls-listen) are the same struct conn with an SSL
+ * on top: a handshake first (bounded by the idle timeout), then the same
+ * framing, dispatcher and streaming, with reads and writes through
+ * agent/tls.h. Two TLS wrinkles: OpenSSL may hold decrypted requests the
+ * socket no longer signals (the read watcher is then fed by hand), and a
+ * write may have to wait for the socket to be readable (write_wants_read).
  */
 #include "agent/admin.h"
 #include "agent/tcpout.h"
+#include "agent/tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,6 +64,7 @@ struct tcp_listener {
 	ev_io io;
 	int fd;
 	struct ls_admin *a;
+	bool tls; /* admin.tls-listen: connections start with a TLS handshake */
 };
 
 /* A deferred UDP answer (opcode 5): where it goes. */
@@ -84,6 +93,10 @@ struct conn {
 	bool in_dispatch; /* inside ls_admin_dispatch(): a reply must not re-enter */
 	bool eof;
 	bool closing; /* closed as soon as the output is out */
+	SSL *ssl; /* XoT connection; NULL for plain TCP */
+	bool handshaking; /* the TLS handshake is not finished */
+	bool alpn_dot; /* it negotiated ALPN "dot" (RFC 9103 §7.1) */
+	bool write_wants_read; /* TLS output waits for the socket to be readable */
 };
 
 struct ls_admin {
@@ -100,6 +113,9 @@ struct ls_admin {
 	struct udp_sock *udp;
 	struct tcp_listener *tcp;
 	size_t naddrs;
+	struct tcp_listener *tls; /* admin.tls-listen */
+	size_t ntls;
+	SSL_CTX *tls_ctx;
 	struct conn *conns;
 	size_t nconns;
 	struct udp_pending *pending;
@@ -314,6 +330,15 @@ static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *o
 		return answer_soa(a, m, z, t, req->now, resp, cap);
 	}
 	ls_dname_to_str(zone, sizeof(zone), origin);
+	if (req->tls && !req->alpn_dot) {
+		/* RFC 9103 §7.1: XoT is TLS with ALPN "dot"; other TLS gets no zones */
+		a->st.xfr_refused++;
+		a->st.tls_no_dot_refused++;
+		pr_warn("admin: %s of %s from %s refused: the TLS connection did not negotiate "
+			"ALPN \"dot\"",
+			m->qtype == LS_TYPE_AXFR ? "AXFR" : "IXFR", zone, peer);
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_REFUSED);
+	}
 	if (!key) {
 		a->st.xfr_refused++;
 		pr_warn("admin: %s of %s from %s refused: not TSIG-signed",
@@ -504,6 +529,7 @@ static void conn_close(struct conn *c)
 	ev_io_stop(a->loop, &c->rio);
 	ev_io_stop(a->loop, &c->wio);
 	ev_timer_stop(a->loop, &c->timer);
+	ls_tls_close(c->ssl);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -522,15 +548,26 @@ static void conn_close(struct conn *c)
 static int conn_flush(struct conn *c)
 {
 	struct ls_admin *a = c->a;
-	ssize_t n = ls_tcpout_send(&c->out, c->fd);
+	enum ls_tls_want want = LS_TLS_WANT_WRITE;
+	ssize_t n;
 
+	if (c->ssl) {
+		c->write_wants_read = false;
+		n = ls_tls_send_out(c->ssl, &c->out, &want);
+		if (n == -EAGAIN) {
+			n = 0;
+			c->write_wants_read = want == LS_TLS_WANT_READ;
+		}
+	} else {
+		n = ls_tcpout_send(&c->out, c->fd);
+	}
 	if (n < 0) {
 		conn_close(c);
 		return -1;
 	}
 	if (n > 0)
 		c->last = ev_now(a->loop);
-	if (ls_tcpout_unsent(&c->out))
+	if (ls_tcpout_unsent(&c->out) && !c->write_wants_read)
 		ev_io_start(a->loop, &c->wio);
 	else
 		ev_io_stop(a->loop, &c->wio);
@@ -607,6 +644,8 @@ static int conn_process(struct conn *c)
 						     .len = len,
 						     .from = NULL,
 						     .tcp = true,
+						     .tls = c->ssl != NULL,
+						     .alpn_dot = c->alpn_dot,
 						     .now = unix_now(),
 						     .reply = conn_reply,
 						     .rctx = c };
@@ -647,11 +686,49 @@ static int conn_process(struct conn *c)
 		return -1;
 	}
 	/* read only when the next request could be answered */
-	if (c->eof || c->xfr || c->waiting || unsent(c) >= OUT_HIGH)
+	if (!c->write_wants_read && (c->eof || c->xfr || c->waiting || unsent(c) >= OUT_HIGH)) {
 		ev_io_stop(a->loop, &c->rio);
-	else
+	} else {
 		ev_io_start(a->loop, &c->rio);
+		/* requests OpenSSL already decrypted: the socket will not signal them */
+		if (c->ssl && !c->eof && SSL_has_pending(c->ssl))
+			ev_feed_event(a->loop, &c->rio, EV_READ);
+	}
 	return 0;
+}
+
+/* Advance a TLS handshake; when done, requests are read as on plain TCP. */
+static void conn_handshake(struct conn *c)
+{
+	struct ls_admin *a = c->a;
+	char why[LS_TLS_WHY_LEN];
+	enum ls_tls_want want = LS_TLS_WANT_READ;
+	int err = ls_tls_handshake(c->ssl, NULL, &want, why, sizeof(why));
+
+	if (err == -EAGAIN) {
+		if (want == LS_TLS_WANT_WRITE) {
+			ev_io_stop(a->loop, &c->rio);
+			ev_io_start(a->loop, &c->wio);
+		} else {
+			ev_io_stop(a->loop, &c->wio);
+			ev_io_start(a->loop, &c->rio);
+		}
+		return;
+	}
+	if (err) {
+		a->st.tls_failed++;
+		pr_info("admin: XoT connection from %s: %s", c->peer, why);
+		conn_close(c);
+		return;
+	}
+	a->st.tls_handshakes++;
+	c->handshaking = false;
+	c->alpn_dot = ls_tls_alpn_dot(c->ssl);
+	c->last = ev_now(a->loop);
+	pr_debug("admin: XoT connection from %s: %s%s", c->peer, SSL_get_version(c->ssl),
+		 c->alpn_dot ? ", ALPN dot" : ", no ALPN dot: no transfers");
+	ev_io_stop(a->loop, &c->wio);
+	conn_process(c);
 }
 
 static void conn_reply(void *rctx, const uint8_t *resp, size_t len)
@@ -673,6 +750,15 @@ static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
 	struct conn *c = w->data;
 	ssize_t n;
 
+	if (c->ssl && c->handshaking) {
+		conn_handshake(c);
+		return;
+	}
+	if (c->write_wants_read) {
+		if (conn_flush(c) || conn_process(c) || c->write_wants_read)
+			return;
+	}
+
 	if (c->in_len == c->in_cap) {
 		uint8_t *p;
 
@@ -689,7 +775,25 @@ static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
 		c->in = p;
 		c->in_cap = 2 + TCP_MAX_REQUEST;
 	}
-	n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	if (c->ssl) {
+		char why[LS_TLS_WHY_LEN];
+		enum ls_tls_want want = LS_TLS_WANT_READ;
+
+		n = ls_tls_read(c->ssl, c->in + c->in_len, c->in_cap - c->in_len, &want, why,
+				sizeof(why));
+		if (n == -EAGAIN) {
+			if (want == LS_TLS_WANT_WRITE)
+				ev_io_start(loop, &c->wio);
+			return;
+		}
+		if (n < 0) {
+			pr_debug("admin: XoT connection from %s: %s", c->peer, why);
+			conn_close(c);
+			return;
+		}
+	} else {
+		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	}
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
@@ -707,6 +811,10 @@ static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct conn *c = w->data;
 
+	if (c->ssl && c->handshaking) {
+		conn_handshake(c);
+		return;
+	}
 	if (conn_flush(c))
 		return;
 	conn_process(c);
@@ -757,6 +865,13 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		c->in_cap = 512;
 		c->a = a;
 		c->fd = fd;
+		if (l->tls && ls_tls_server_new(a->tls_ctx, fd, &c->ssl)) {
+			free(c->in);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->handshaking = l->tls;
 		peer_str((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		ev_io_init(&c->rio, on_conn_read, fd, EV_READ);
@@ -820,6 +935,46 @@ int ls_admin_new_detached(const struct ls_config *cfg, const struct ls_admin_ops
 	return 0;
 }
 
+/* The XoT listeners of admin.tls-listen, and their server context. */
+static int open_tls(struct ls_admin *a, const struct ls_config *cfg)
+{
+	char abuf[LS_CONFIG_ADDR_STRLEN], why[LS_TLS_WHY_LEN];
+	size_t n = cfg->admin.tls_listen_count;
+	int err;
+
+	if (!n)
+		return 0;
+	err = ls_tls_server_ctx_new(cfg->admin.tls_certificate, cfg->admin.tls_key, &a->tls_ctx,
+				    why, sizeof(why));
+	if (err) {
+		pr_err("admin: XoT: %s", why);
+		return err;
+	}
+	a->tls = calloc(n, sizeof(*a->tls));
+	if (!a->tls)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ls_config_addr *addr = &cfg->admin.tls_listen[i];
+		int fd = open_socket(addr, SOCK_STREAM);
+
+		if (fd < 0) {
+			pr_err("admin: cannot listen on %s (XoT): %s",
+			       ls_config_addr_str(addr, abuf, sizeof(abuf)), strerror(-fd));
+			return fd;
+		}
+		a->tls[i].fd = fd;
+		a->tls[i].a = a;
+		a->tls[i].tls = true;
+		ev_io_init(&a->tls[i].io, on_accept, fd, EV_READ);
+		a->tls[i].io.data = &a->tls[i];
+		ev_io_start(a->loop, &a->tls[i].io);
+		a->ntls = i + 1;
+		pr_info("administrative listener on %s (XoT, RFC 9103: TLS 1.3, ALPN dot)",
+			ls_config_addr_str(addr, abuf, sizeof(abuf)));
+	}
+	return 0;
+}
+
 int ls_admin_new(struct ev_loop *loop, const struct ls_config *cfg, const struct ls_admin_ops *ops,
 		 const struct ls_admin_opts *opts, struct ls_admin **out)
 {
@@ -867,6 +1022,9 @@ int ls_admin_new(struct ev_loop *loop, const struct ls_config *cfg, const struct
 		pr_info("administrative listener on %s (UDP and TCP: NOTIFY, SOA, AXFR/IXFR)",
 			ls_config_addr_str(addr, abuf, sizeof(abuf)));
 	}
+	err = open_tls(a, cfg);
+	if (err)
+		goto free_admin;
 	*out = a;
 	return 0;
 
@@ -904,6 +1062,12 @@ void ls_admin_free(struct ls_admin *a)
 		close(a->udp[i].fd);
 		close(a->tcp[i].fd);
 	}
+	for (size_t i = 0; i < a->ntls; i++) {
+		ev_io_stop(a->loop, &a->tls[i].io);
+		close(a->tls[i].fd);
+	}
+	free(a->tls);
+	SSL_CTX_free(a->tls_ctx);
 	free(a->udp);
 	free(a->tcp);
 	free(a->keys);
@@ -918,6 +1082,19 @@ int ls_admin_reconfigure(struct ls_admin *a, const struct ls_config *cfg)
 
 	if (err)
 		return err;
+	/* certificates are read again, so a renewed one is taken without a restart */
+	if (a->ntls && cfg->admin.tls_certificate && cfg->admin.tls_key) {
+		char why[LS_TLS_WHY_LEN];
+		SSL_CTX *ctx;
+
+		if (ls_tls_server_ctx_new(cfg->admin.tls_certificate, cfg->admin.tls_key, &ctx, why,
+					  sizeof(why)) == 0) {
+			SSL_CTX_free(a->tls_ctx);
+			a->tls_ctx = ctx;
+		} else {
+			pr_err("admin: XoT: %s; the previous certificate stays in use", why);
+		}
+	}
 	/* streams and TSIG transactions point at the old keys: cut them */
 	if (a->loop)
 		close_conns(a);
@@ -943,6 +1120,17 @@ int ls_admin_sockname(const struct ls_admin *a, size_t i, int tcp, struct sockad
 		return -ENOENT;
 	*len = sizeof(*ss);
 	if (getsockname(tcp ? a->tcp[i].fd : a->udp[i].fd, (struct sockaddr *)ss, len))
+		return -errno;
+	return 0;
+}
+
+int ls_admin_tls_sockname(const struct ls_admin *a, size_t i, struct sockaddr_storage *ss,
+			  socklen_t *len)
+{
+	if (i >= a->ntls)
+		return -ENOENT;
+	*len = sizeof(*ss);
+	if (getsockname(a->tls[i].fd, (struct sockaddr *)ss, len))
 		return -errno;
 	return 0;
 }

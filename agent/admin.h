@@ -16,6 +16,9 @@
  *  - QUERY SOA for a zone this node holds a live version of: the SOA.
  *  - QUERY AXFR/IXFR: agent/xfrout.h (TCP; TSIG required). IXFR over UDP
  *    gets the SOA alone (RFC 1995 §2), AXFR over UDP NOTIMP.
+ *  - XoT (RFC 9103) on admin.tls-listen: the same dispatcher behind TLS 1.3
+ *    (agent/tls.h); a TLS connection that did not negotiate ALPN "dot"
+ *    gets REFUSED for AXFR/IXFR (§7.1).
  *  - opcode 5: the handler set with ls_admin_set_update_handler()
  *    (NEWZONE_NOTIFY, agent/newzone.h); without one NOTIMP.
  *  - anything else: NOTIMP (other opcodes) or REFUSED (other queries);
@@ -67,6 +70,8 @@ struct ls_admin_stats {
 	uint64_t xfr_started, xfr_refused, xfr_done, xfr_aborted;
 	uint64_t update_handled, notimp, refused;
 	uint64_t tcp_accepted, tcp_closed, tcp_timeouts, tcp_refused;
+	/* XoT: handshakes completed / failed, transfers refused for lack of ALPN "dot" */
+	uint64_t tls_handshakes, tls_failed, tls_no_dot_refused;
 };
 
 /* Where the response to a request goes (maybe later than the call). */
@@ -109,6 +114,10 @@ int ls_admin_reconfigure(struct ls_admin *a, const struct ls_config *cfg);
 void ls_admin_set_update_handler(struct ls_admin *a, ls_admin_update_fn fn,
 				 ls_admin_forget_fn forget, void *hctx);
 
+/** The address XoT listener @i (admin.tls-listen) is bound to. 0 or -ENOENT. */
+int ls_admin_tls_sockname(const struct ls_admin *a, size_t i, struct sockaddr_storage *ss,
+			  socklen_t *len);
+
 /** The address socket @i (UDP: @tcp 0, TCP: 1) is bound to. 0 or -ENOENT. */
 int ls_admin_sockname(const struct ls_admin *a, size_t i, int tcp, struct sockaddr_storage *ss,
 		      socklen_t *len);
@@ -125,6 +134,8 @@ struct ls_admin_req {
 	size_t len;
 	const struct sockaddr *from;
 	bool tcp;
+	bool tls; /* over a TLS connection (admin.tls-listen) */
+	bool alpn_dot; /* ... that negotiated ALPN "dot": transfers allowed */
 	uint64_t now; /* UNIX seconds, for TSIG */
 	ls_admin_reply_fn reply; /* for a deferred answer (opcode 5) */
 	void *rctx;

@@ -314,6 +314,21 @@ static uint32_t add_body(struct cc *cc, const struct ls_compile_body *b)
 	return ls_compile_ref(c, c->nbodies++);
 }
 
+/* The RFC 1071 sum of @len octets as big-endian words, folded, not
+ * complemented (ls_body_hdr.sum). */
+static uint16_t sum16(const uint8_t *p, size_t len)
+{
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 static const uint8_t opt_tail[LS_XDP_OPT_LEN - 4] = {
 	0, 0, 41, LS_ENGINE_EDNS_PAYLOAD >> 8, LS_ENGINE_EDNS_PAYLOAD & 0xff, 0, 0
 };
@@ -381,6 +396,8 @@ static uint32_t compile_one(struct cc *cc, const uint8_t *name, uint16_t qtype, 
 		p[1] = (uint8_t)v;
 	}
 	b.data[b.h.len - 4] = 0; /* the DO bit is set per query */
+	b.h.sum = sum16(b.data, b.h.len);
+	b.h.sum_noopt = sum16(b.data, b.h.len - LS_XDP_OPT_LEN);
 
 	/* The truncated form, when a query without EDNS (512 octets) would get it. */
 	if (qend + b.h.req > 512) {
@@ -405,6 +422,8 @@ static int add_entry(struct cc *cc, const uint8_t *name, uint16_t qtype, uint8_t
 {
 	struct ls_compiled *c = cc->c;
 
+	if (ls_dname_len(name) > LS_XDP_NAME_MAX)
+		return 0; /* callers skip such names; the program passes them */
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		struct ls_ans_key *k = realloc(c->keys, cap * sizeof(*k));
@@ -422,8 +441,11 @@ static int add_entry(struct cc *cc, const uint8_t *name, uint16_t qtype, uint8_t
 	k->gen = c->gen;
 	k->qtype = qtype;
 	k->flags = flags;
-	ls_dname_copy_lower(k->name, name);
-	c->vals[c->n] = (struct ls_ans_val){ .body = body, .below = below, .flags = vflags };
+	struct ls_ans_val *v = &c->vals[c->n];
+	*v = (struct ls_ans_val){ .body = body, .below = below, .flags = vflags };
+	/* the program compares the name before it trusts a hash hit */
+	ls_dname_copy_lower(v->name, name);
+	k->hash = ls_name_hash(v->name);
 	if (!body)
 		c->passed++;
 	c->n++;

@@ -34,6 +34,7 @@ int ctl_zone_check(int argc, char **argv);
 int ctl_status(int argc, char **argv);
 int ctl_zones(int argc, char **argv);
 int ctl_plans(int argc, char **argv);
+int ctl_switches(int argc, char **argv);
 int ctl_explain(int argc, char **argv);
 
 /* ctl_retransfer.c: retransfer ZONE / withdraw ZONE [--socket PATH | --config FILE] */

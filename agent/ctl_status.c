@@ -7,7 +7,9 @@
  * connect + request + response, a size limit), the readiness rule of a
  * mesh ("ready for the next T": every zone with a plan is staged, every
  * zone without one is serving; an unreachable node is not ready), and the
- * tables people read. --json prints what scripts read.
+ * tables people read (`switches`: where each node's last switch happened,
+ * from its data-plane and slow-path time stamps). --json prints what
+ * scripts read.
  * Must not: parse JSON by hand. Other nodes' documents are outside input;
  * json-c (the parser BIND's statistics channel uses) reads them.
  */
@@ -19,6 +21,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,7 +285,66 @@ static void fmt_time(char *buf, size_t len, int64_t unix_s)
 		snprintf(buf, len, "-");
 }
 
-enum view { VIEW_STATUS, VIEW_ZONES, VIEW_PLANS };
+enum view { VIEW_STATUS, VIEW_ZONES, VIEW_PLANS, VIEW_SWITCHES };
+
+/* Microseconds from T of a switch field, "-" when the node has none. */
+static void fmt_offset(char *buf, size_t len, struct json_object *sw, const char *key, int64_t t)
+{
+	int64_t v;
+
+	if (key && jnum(sw, key, &v))
+		v -= t;
+	else if (key || !jnum(sw, "offset_ns", &v))
+		v = INT64_MIN;
+	if (v == INT64_MIN)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%+.3f", (double)v / 1e3);
+}
+
+/*
+ * The last switch of every zone on every node: T (CLOCK_TAI ns), where the
+ * first answer from the new generation came from and how long after T, per
+ * path. Returns false when a node recorded such an answer before T, which
+ * the time rule forbids (or a node was unreachable).
+ */
+static bool print_switches(struct node *nodes, size_t n)
+{
+	bool ok = true;
+
+	printf("%-16s %-28s %-11s %-20s %12s %-5s %12s %12s\n", "NODE", "ZONE", "LIVE",
+	       "T (TAI ns)", "OFFSET us", "PATH", "XDP us", "SLOW us");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *zones = jobj(nodes[i].doc, "zones", json_type_array);
+		const char *id = jstr(nodes[i].doc, "node");
+
+		if (!nodes[i].doc) {
+			printf("%-16s %s: unreachable (%s)\n", "?", nodes[i].url, nodes[i].error);
+			ok = false;
+			continue;
+		}
+		for (size_t k = 0; k < json_object_array_length(zones); k++) {
+			struct json_object *z = json_object_array_get_idx(zones, k);
+			struct json_object *sw = jobj(z, "switch", json_type_object);
+			char live[16], off[32], x[32], sl[32];
+			int64_t t = 0, o;
+
+			if (!sw || !jnum(sw, "at_tai_ns", &t))
+				continue;
+			fmt_serial(live, sizeof(live), z, "live_serial");
+			fmt_offset(off, sizeof(off), sw, NULL, t);
+			fmt_offset(x, sizeof(x), sw, "first_next_xdp_ns", t);
+			fmt_offset(sl, sizeof(sl), sw, "first_next_slow_ns", t);
+			if (jnum(sw, "offset_ns", &o) && o < 0)
+				ok = false;
+			printf("%-16s %-28s %-11s %-20lld %12s %-5s %12s %12s%s\n", id ? id : "?",
+			       jstr(z, "zone") ? jstr(z, "zone") : "?", live, (long long)t, off,
+			       jstr(sw, "path") ? jstr(sw, "path") : "-", x, sl,
+			       jnum(sw, "offset_ns", &o) && o < 0 ? "  BEFORE T" : "");
+		}
+	}
+	return ok;
+}
 
 static void print_table(struct node *nodes, size_t n, enum view view)
 {
@@ -386,6 +448,16 @@ static int explain(struct node *nd, const char *zone)
 	v = jstr(z, "last_source");
 	printf("  last version from: %s\n", v ?: "-");
 	printf("  ready for the next T: %s\n", zone_ready(z) ? "yes" : "no");
+	plan = jobj(z, "switch", json_type_object);
+	if (plan && jnum(plan, "at_tai_ns", &t)) {
+		char x[32], sl[32];
+
+		fmt_offset(x, sizeof(x), plan, "first_next_xdp_ns", t);
+		fmt_offset(sl, sizeof(sl), plan, "first_next_slow_ns", t);
+		printf("  last switch: T = %lld ns (CLOCK_TAI); first answer from the new "
+		       "generation: XDP %s us, slow path %s us after T\n",
+		       (long long)t, x, sl);
+	}
 	return CTL_EXIT_OK;
 }
 
@@ -528,6 +600,9 @@ static int run(int argc, char **argv, enum view view, bool is_explain)
 		puts(json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(out);
+	} else if (view == VIEW_SWITCHES) {
+		rc = print_switches(nodes, n) ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+		goto free_all;
 	} else {
 		print_table(nodes, n, view);
 		if (view == VIEW_STATUS)
@@ -560,6 +635,11 @@ int ctl_zones(int argc, char **argv)
 int ctl_plans(int argc, char **argv)
 {
 	return run(argc, argv, VIEW_PLANS, false);
+}
+
+int ctl_switches(int argc, char **argv)
+{
+	return run(argc, argv, VIEW_SWITCHES, false);
 }
 
 int ctl_explain(int argc, char **argv)

@@ -393,9 +393,45 @@ static size_t health_zone_count(void *ctx)
 	return ls_zonemgr_count(((struct ls_daemon *)ctx)->zonemgr);
 }
 
+/*
+ * The data plane's first answer from the last switch's generation
+ * (docs/clock.md). Its record is keyed by the data plane's generation id:
+ * next_gen while the switch is pending, live_gen once the zone set
+ * promoted that very generation (not a later one, which has no record).
+ */
+static void zinfo_first_next_xdp(struct ls_daemon *d, struct ls_zinfo *z)
+{
+	struct ls_zoneset_switch sw;
+	struct ls_zone_ctl ctl;
+	uint32_t gen = 0;
+	uint64_t ts;
+
+	if (!d->dp || ls_zoneset_switch_info(d->zones, z->origin, &sw) || sw.at == LS_TIME_NEVER ||
+	    ls_dataplane_get_zone(d->dp, z->origin, &ctl))
+		return;
+	if (ctl.switch_at == sw.at)
+		gen = ctl.next_gen;
+	else if (sw.promoted && ctl.switch_at == LS_TIME_NEVER)
+		gen = ctl.live_gen;
+	if (gen && ls_dataplane_first_next(d->dp, z->origin, gen, &ts) == 0)
+		z->first_next_xdp_ns = ts;
+}
+
 static int health_zone_info(void *ctx, size_t i, struct ls_zinfo *out)
 {
-	return ls_zonemgr_info(((struct ls_daemon *)ctx)->zonemgr, i, out);
+	struct ls_daemon *d = ctx;
+	int err = ls_zonemgr_info(d->zonemgr, i, out);
+
+	if (!err)
+		zinfo_first_next_xdp(d, out);
+	return err;
+}
+
+static const struct ls_admin_stats *health_admin_stats(void *ctx)
+{
+	struct ls_daemon *d = ctx;
+
+	return d->admin ? ls_admin_stats(d->admin) : NULL;
 }
 
 static const struct ls_server_stats *health_server_stats(void *ctx)
@@ -443,6 +479,14 @@ static int health_dataplane(void *ctx, struct ls_health_dataplane *out)
 	out->attached = ls_dataplane_ifname(d->dp)[0] != '\0';
 	snprintf(out->mode, sizeof(out->mode), "%s", ls_dataplane_mode_name(d->dp));
 	snprintf(out->interface, sizeof(out->interface), "%s", ls_dataplane_ifname(d->dp));
+	{
+		struct ls_dataplane_growth g;
+
+		ls_dataplane_growth_stats(d->dp, &g);
+		out->grows = g.grows;
+		out->grow_failures = g.failures;
+		out->left_out = g.left_out;
+	}
 	if (ls_dataplane_stats(d->dp, st) < 0)
 		return 0;
 	for (int s = 0; s < LS_STAT_MAX && out->outcome_count < LS_HEALTH_MAX_OUTCOMES; s++) {
@@ -475,6 +519,7 @@ static int start_health(struct ls_daemon *d)
 		.lease = health_lease,
 		.server_stats = health_server_stats,
 		.engine_stats = health_engine_stats,
+		.admin_stats = health_admin_stats,
 	};
 	char addr[LS_CONFIG_ADDR_STRLEN];
 	int err;
@@ -724,9 +769,13 @@ static void on_zone_serve(void *ctx, const uint8_t *origin, uint32_t serial, con
 		ls_catalogs_update(d->catalogs, ls_zoneset_live(d->zones, origin));
 		member_transfers(d);
 	}
-	/* peers in the zone's notify: list pull the new version at once */
+	/*
+	 * peers in the zone's notify: list pull the new version at once; a
+	 * catalog member's peers are those of its catalog
+	 */
 	if (d->notify && origin)
-		ls_notify_zone(d->notify, origin, serial);
+		ls_notify_member(d->notify, origin, serial,
+				 d->catalogs ? ls_catalogs_owner(d->catalogs, origin) : NULL);
 	dp_sync(d);
 }
 
@@ -827,7 +876,8 @@ static void dp_open(struct ls_daemon *d)
 	const struct ls_config *cfg = d->cfg;
 	struct ls_dataplane_opts o = { .ifname = cfg->service.interface,
 				       .mode = cfg->service.xdp,
-				       .port = cfg->service.port };
+				       .port = cfg->service.port,
+				       .lease_ns = cfg->clock.lease_ns };
 	double every = (double)cfg->clock.lease_ns / 3e9;
 	size_t n = 0;
 	int err;

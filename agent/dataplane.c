@@ -7,6 +7,11 @@
  * restarted agent learns which ranges are taken by reading the answer
  * table (every reference names its class and slot), so it never overwrites
  * a body a live generation still uses.
+ *
+ * Growth and pins: when a generation does not fit, the maps are grown by
+ * loading a second instance of the program and copying every map into it
+ * (see "growth" below); pins live in one directory per instance, named by
+ * the symlink `current` (see "pins").
  */
 #include "agent/dataplane.h"
 
@@ -21,6 +26,52 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What one map can hold: body references carry a 28-bit slot index; the
+ * zone and answer tables are bounded well below where the kernel's own
+ * size arithmetic would refuse them. */
+#define CAP_BODIES ((size_t)LS_BODY_INDEX_MASK + 1)
+#define CAP_ANSWERS ((size_t)1 << 30)
+#define CAP_ZONES ((size_t)1 << 24)
+
+static int grow_dim(size_t cur, size_t need, size_t limit, size_t *out)
+{
+	size_t a = cur * 2, b = need * 2 + need / 4;
+
+	*out = cur;
+	if (need <= cur)
+		return 0;
+	if (need > limit)
+		return -E2BIG;
+	*out = a > b ? a : b;
+	if (*out > limit)
+		*out = limit;
+	return 1;
+}
+
+int ls_dataplane_grow_target(const struct ls_dataplane_caps *cur,
+			     const struct ls_dataplane_caps *need, struct ls_dataplane_caps *out)
+{
+	struct ls_dataplane_caps t;
+	int r, any = 0;
+
+	r = grow_dim(cur->answers, need->answers, CAP_ANSWERS, &t.answers);
+	if (r < 0)
+		return r;
+	any |= r;
+	for (int k = 0; k < LS_BODY_CLASSES; k++) {
+		r = grow_dim(cur->bodies[k], need->bodies[k], CAP_BODIES, &t.bodies[k]);
+		if (r < 0)
+			return r;
+		any |= r;
+	}
+	r = grow_dim(cur->zones, need->zones, CAP_ZONES, &t.zones);
+	if (r < 0)
+		return r;
+	any |= r;
+	*out = t;
+	return any;
+}
 
 #ifndef LOCKSTEP_HAVE_BPF
 
@@ -68,6 +119,11 @@ int ls_dataplane_remove_zone(struct ls_dataplane *dp, const uint8_t *origin)
 {
 	return -EOPNOTSUPP;
 }
+int ls_dataplane_first_next(struct ls_dataplane *dp, const uint8_t *origin, uint32_t gen,
+			    uint64_t *tai_ns)
+{
+	return -EOPNOTSUPP;
+}
 void ls_dataplane_renew(struct ls_dataplane *dp, uint64_t deadline)
 {
 }
@@ -112,23 +168,46 @@ uint64_t ls_dataplane_lease(const struct ls_dataplane *dp)
 {
 	return 0;
 }
+void ls_dataplane_capacity(const struct ls_dataplane *dp, struct ls_dataplane_caps *cap,
+			   struct ls_dataplane_caps *used)
+{
+	if (cap)
+		memset(cap, 0, sizeof(*cap));
+	if (used)
+		memset(used, 0, sizeof(*used));
+}
+int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *to)
+{
+	return -EOPNOTSUPP;
+}
+int ls_dataplane_reserve(struct ls_dataplane *dp, const struct ls_compiled *c, size_t zones)
+{
+	return -EOPNOTSUPP;
+}
+void ls_dataplane_growth_stats(const struct ls_dataplane *dp, struct ls_dataplane_growth *out)
+{
+	memset(out, 0, sizeof(*out));
+}
 
 #else /* LOCKSTEP_HAVE_BPF */
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lockstep.skel.h"
 
-_Static_assert(sizeof(struct ls_ans_key) == 8 + LS_XDP_NAME_MAX, "answer key layout");
-_Static_assert(sizeof(struct ls_ans_val) == 12, "answer value layout");
-_Static_assert(sizeof(struct ls_zone_val) == 8 + sizeof(struct ls_zone_ctl), "zone value layout");
+_Static_assert(sizeof(struct ls_ans_key) == 16, "answer key layout");
+_Static_assert(sizeof(struct ls_ans_val) == 16 + LS_XDP_NAME_MAX, "answer value layout");
+_Static_assert(sizeof(struct ls_zone_val) == 8 + sizeof(struct ls_zone_ctl) + LS_XDP_NAME_MAX,
+	       "zone value layout");
 _Static_assert(sizeof(struct ls_global) == 32, "global layout");
 _Static_assert(sizeof(struct ls_body_hdr) % 2 == 0, "body header layout");
 
@@ -176,20 +255,31 @@ struct ls_dataplane {
 	struct gen_slots *gens;
 	size_t ngens, gens_cap;
 	int ncpus;
+	char inst[32]; /* this instance's pin directory under pin_dir ("": none yet) */
+	size_t answers_used; /* entries in ls_answers */
+	uint64_t lease_ns; /* opts->lease_ns */
+	uint32_t *zidx; /* index of zones by origin, see dpz_find() */
+	size_t zidx_cap;
+	struct ls_dataplane_growth growth;
 };
 
-static struct bpf_map *body_map(struct ls_dataplane *dp, int cls)
+static struct bpf_map *skel_body_map(struct lockstep_bpf *skel, int cls)
 {
 	switch (cls) {
 	case 0:
-		return dp->skel->maps.ls_bodies0;
+		return skel->maps.ls_bodies0;
 	case 1:
-		return dp->skel->maps.ls_bodies1;
+		return skel->maps.ls_bodies1;
 	case 2:
-		return dp->skel->maps.ls_bodies2;
+		return skel->maps.ls_bodies2;
 	default:
-		return dp->skel->maps.ls_bodies3;
+		return skel->maps.ls_bodies3;
 	}
+}
+
+static struct bpf_map *body_map(struct ls_dataplane *dp, int cls)
+{
+	return skel_body_map(dp->skel, cls);
 }
 
 static size_t body_value_size(int cls)
@@ -282,6 +372,7 @@ static int relearn_slots(struct ls_dataplane *dp)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue;
+		dp->answers_used++;
 		struct gen_slots *g = gen_find(dp, key.gen, true);
 		if (!g)
 			return -ENOMEM;
@@ -312,83 +403,310 @@ static int relearn_slots(struct ls_dataplane *dp)
 	return 0;
 }
 
-/* ---- open / close ----------------------------------------------------- */
+/* ---- pins ----------------------------------------------------------------
+ *
+ * Layout: <pin_dir>/current is a symlink naming the live instance's
+ * directory <pin_dir>/i<N>, which holds one pin per map. A new instance
+ * (at the first open, after a growth) is pinned into a fresh directory,
+ * then a new symlink is renamed over `current` — one atomic rename on
+ * bpffs — and only then the other directories are removed. A SIGKILL at
+ * any point leaves `current` naming one complete set, the old or the new;
+ * the next agent adopts that and removes the rest. (bpffs refuses names
+ * with a dot, hence `current_new` for the symlink being made.) The layout
+ * of earlier versions, the pins directly in <pin_dir>, is adopted when
+ * there is no `current` and migrated: pinned again into an instance
+ * directory, `current` made, the old pins removed.
+ */
 
-static struct bpf_map *const *pinned_maps(struct ls_dataplane *dp, size_t *n)
+#define MAX_PINNED 32
+
+/* A pin set is complete, and adopted, when it has at least these. */
+static const char *const required_pins[] = { "ls_answers", "ls_bodies0", "ls_bodies1",
+					     "ls_bodies2", "ls_bodies3", "ls_zones",
+					     "ls_addrs",   "ls_global",	 "ls_stats" };
+
+/* Every map of the object but the internal ones (.rodata, .bss, ...):
+ * maps the program gains later are pinned and adopted without a change here. */
+static size_t pinned_maps(struct lockstep_bpf *skel, struct bpf_map *maps[MAX_PINNED])
 {
-	static struct bpf_map *maps[9];
+	struct bpf_map *m;
+	size_t n = 0;
 
-	maps[0] = dp->skel->maps.ls_answers;
-	maps[1] = dp->skel->maps.ls_bodies0;
-	maps[2] = dp->skel->maps.ls_bodies1;
-	maps[3] = dp->skel->maps.ls_bodies2;
-	maps[4] = dp->skel->maps.ls_bodies3;
-	maps[5] = dp->skel->maps.ls_zones;
-	maps[6] = dp->skel->maps.ls_addrs;
-	maps[7] = dp->skel->maps.ls_global;
-	maps[8] = dp->skel->maps.ls_stats;
-	*n = 9;
-	return maps;
+	bpf_object__for_each_map(m, skel->obj)
+	{
+		if (!bpf_map__is_internal(m) && n < MAX_PINNED)
+			maps[n++] = m;
+	}
+	return n;
 }
 
-static int pin_path(const struct ls_dataplane *dp, const struct bpf_map *m, char *buf, size_t len)
+static bool pin_required(const struct bpf_map *m)
 {
-	int n = snprintf(buf, len, "%s/%s", dp->pin_dir, bpf_map__name(m));
+	for (size_t i = 0; i < sizeof(required_pins) / sizeof(required_pins[0]); i++)
+		if (!strcmp(bpf_map__name(m), required_pins[i]))
+			return true;
+	return false;
+}
+
+/* <pin_dir>/<inst>/<map>, or <pin_dir>/<map> for the earlier layout (inst ""). */
+static int pin_path(const struct ls_dataplane *dp, const char *inst, const struct bpf_map *m,
+		    char *buf, size_t len)
+{
+	int n = inst[0] ? snprintf(buf, len, "%s/%s/%s", dp->pin_dir, inst, bpf_map__name(m)) :
+			  snprintf(buf, len, "%s/%s", dp->pin_dir, bpf_map__name(m));
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Reuse every pinned map, or none (a partial set is stale and removed). */
-static int adopt_pins(struct ls_dataplane *dp)
+static int read_current(const struct ls_dataplane *dp, char *inst, size_t len)
 {
-	size_t n;
-	struct bpf_map *const *maps = pinned_maps(dp, &n);
 	char path[512];
-	size_t found = 0;
+	ssize_t n;
 
+	snprintf(path, sizeof(path), "%s/current", dp->pin_dir);
+	n = readlink(path, inst, len - 1);
+	if (n <= 0)
+		return -ENOENT;
+	inst[n] = '\0';
+	/* only a sibling directory is ours to follow */
+	return strchr(inst, '/') || inst[0] == '.' ? -EINVAL : 0;
+}
+
+/*
+ * Remove the entries of @dir but @keep1 and @keep2 (NULL: none kept),
+ * directories with their contents. Names are taken one at a time with the
+ * directory reopened, so removal never races our own readdir; bounded.
+ */
+static void remove_entries(const char *dir, const char *keep1, const char *keep2)
+{
+	for (int round = 0; round < 4096; round++) {
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		char path[512];
+		bool is_dir = false, found = false;
+
+		if (!d)
+			return;
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if ((keep1 && !strcmp(e->d_name, keep1)) ||
+			    (keep2 && !strcmp(e->d_name, keep2)))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			is_dir = e->d_type == DT_DIR;
+			found = true;
+			break;
+		}
+		closedir(d);
+		if (!found)
+			return;
+		if (is_dir) {
+			remove_entries(path, NULL, NULL);
+			if (rmdir(path) < 0)
+				return;
+		} else if (unlink(path) < 0) {
+			return;
+		}
+	}
+}
+
+/* A fresh instance directory name: one past the highest i<N> there. */
+static void next_inst(const struct ls_dataplane *dp, char *inst, size_t len)
+{
+	unsigned long max = 0;
+	DIR *d = opendir(dp->pin_dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *end;
+		unsigned long v;
+
+		if (e->d_name[0] != 'i')
+			continue;
+		v = strtoul(e->d_name + 1, &end, 10);
+		if (*end == '\0' && v > max)
+			max = v;
+	}
+	if (d)
+		closedir(d);
+	snprintf(inst, len, "i%lu", max + 1);
+}
+
+/* Pin @skel's maps into a fresh instance directory, named in @inst. */
+static int pin_instance(struct ls_dataplane *dp, struct lockstep_bpf *skel, char *inst, size_t len)
+{
+	struct bpf_map *maps[MAX_PINNED];
+	size_t n = pinned_maps(skel, maps);
+	char path[512];
+	int err = 0;
+
+	if (mkdir(dp->pin_dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	next_inst(dp, inst, len);
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, inst);
+	if (mkdir(path, 0700) < 0)
+		return -errno;
 	for (size_t i = 0; i < n; i++) {
-		if (pin_path(dp, maps[i], path, sizeof(path)) == 0 && access(path, F_OK) == 0)
+		err = pin_path(dp, inst, maps[i], path, sizeof(path));
+		/* bpf_obj_pin, not bpf_map__pin: a map may be pinned at a second path */
+		if (!err && bpf_obj_pin(bpf_map__fd(maps[i]), path) < 0)
+			err = -errno;
+		if (err)
+			goto remove_dir;
+	}
+	return 0;
+
+remove_dir:
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, inst);
+	remove_entries(path, NULL, NULL);
+	rmdir(path);
+	return err;
+}
+
+/* Point `current` at @inst: one atomic rename of a new symlink over it. */
+static int switch_current(const struct ls_dataplane *dp, const char *inst)
+{
+	char tmp[512], cur[512];
+	int err;
+
+	snprintf(tmp, sizeof(tmp), "%s/current_new", dp->pin_dir);
+	snprintf(cur, sizeof(cur), "%s/current", dp->pin_dir);
+	unlink(tmp);
+	if (symlink(inst, tmp) < 0)
+		return -errno;
+	if (rename(tmp, cur) < 0) {
+		err = -errno;
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+/* The lease pushed to now + @lease_ns, never shortened: the agent is alive
+ * and about to block in a long step (see ls_dataplane_opts.lease_ns). */
+static void push_lease(volatile struct ls_global *g, uint64_t lease_ns)
+{
+	struct timespec ts;
+	uint64_t until;
+
+	if (!lease_ns || clock_gettime(CLOCK_TAI, &ts) != 0)
+		return;
+	until = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + lease_ns;
+	if (g->lease_deadline < until)
+		g->lease_deadline = until; /* one aligned 64-bit store, as ls_dataplane_renew() */
+}
+
+/* The same through a pinned global map's fd (re-adoption: not mapped yet). */
+static void extend_lease(int fd, uint64_t lease_ns)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	volatile struct ls_global *g;
+
+	if (!lease_ns)
+		return;
+	g = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (g == MAP_FAILED)
+		return;
+	push_lease(g, lease_ns);
+	munmap((void *)g, page);
+}
+
+/* Whether the map pinned at @path has @m's type, key and value sizes. */
+static bool pin_compatible(const struct bpf_map *m, const char *path)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	ok = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == (__u32)bpf_map__type(m) &&
+	     info.key_size == bpf_map__key_size(m) && info.value_size == bpf_map__value_size(m);
+	close(fd);
+	return ok;
+}
+
+/* Reuse every map of the set `current` names (or of the earlier layout), or none. */
+static int adopt_pins(struct ls_dataplane *dp, uint64_t lease_ns)
+{
+	struct bpf_map *maps[MAX_PINNED];
+	size_t n = pinned_maps(dp->skel, maps), found = 0;
+	char inst[32], path[512];
+
+	if (read_current(dp, inst, sizeof(inst)) < 0)
+		inst[0] = '\0'; /* no `current`: the earlier layout, if anything */
+	for (size_t i = 0; i < n; i++) {
+		if (pin_required(maps[i]) && pin_path(dp, inst, maps[i], path, sizeof(path)) == 0 &&
+		    access(path, F_OK) == 0)
 			found++;
 	}
-	if (found != n) {
-		for (size_t i = 0; i < n; i++)
-			if (pin_path(dp, maps[i], path, sizeof(path)) == 0)
-				unlink(path);
-		return 0;
+	if (found != sizeof(required_pins) / sizeof(required_pins[0]))
+		return 0; /* none, or a partial set: stale, removed by pin_all() */
+	/* Maps left by an agent of another version (killed, not stopped) may
+	 * have other key or value layouts: reusing them would make the new
+	 * program fail to load while the old one stays attached and, once the
+	 * lease runs out, drops. Such a set is stale: start afresh (the attach
+	 * replaces the old program atomically; its answers come back as the
+	 * zones are loaded again). */
+	for (size_t i = 0; i < n; i++) {
+		if (pin_path(dp, inst, maps[i], path, sizeof(path)) || access(path, F_OK))
+			continue;
+		if (!pin_compatible(maps[i], path)) {
+			ls_log(LS_LOG_WARNING,
+			       "dataplane: pinned map %s has another layout (an agent of another "
+			       "version?): not re-adopted, starting with fresh maps",
+			       path);
+			return 0;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		pin_path(dp, maps[i], path, sizeof(path));
+		/* a map an older program did not have starts empty */
+		if (pin_path(dp, inst, maps[i], path, sizeof(path)) || access(path, F_OK))
+			continue;
 		int fd = bpf_obj_get(path);
 		if (fd < 0)
 			return -errno;
+		if (maps[i] == dp->skel->maps.ls_global)
+			extend_lease(fd, lease_ns);
 		int err = bpf_map__reuse_fd(maps[i], fd);
 		close(fd);
 		if (err)
 			return err;
 	}
 	dp->readopted = true;
+	snprintf(dp->inst, sizeof(dp->inst), "%s", inst); /* "": migrated by pin_all() */
 	return 0;
 }
 
+/* At open: the maps pinned as an instance `current` names; everything else removed. */
 static int pin_all(struct ls_dataplane *dp)
 {
-	size_t n;
-	struct bpf_map *const *maps = pinned_maps(dp, &n);
-	char path[512];
+	char inst[32], path[512];
+	int err;
 
 	if (mkdir(dp->pin_dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	for (size_t i = 0; i < n; i++) {
-		int err = pin_path(dp, maps[i], path, sizeof(path));
+	if (!dp->inst[0]) {
+		err = pin_instance(dp, dp->skel, inst, sizeof(inst));
 		if (err)
 			return err;
-		if (access(path, F_OK) == 0)
-			continue; /* re-adopted: already there */
-		err = bpf_map__pin(maps[i], path);
-		if (err)
+		err = switch_current(dp, inst);
+		if (err) {
+			snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, inst);
+			remove_entries(path, NULL, NULL);
+			rmdir(path);
 			return err;
+		}
+		snprintf(dp->inst, sizeof(dp->inst), "%s", inst);
 	}
+	/* other instances (a growth cut short), pins of the earlier layout */
+	remove_entries(dp->pin_dir, "current", dp->inst);
 	return 0;
 }
+
+/* ---- open / close ----------------------------------------------------- */
 
 static int attach(struct ls_dataplane *dp, const char *ifname, enum ls_config_xdp mode)
 {
@@ -429,6 +747,7 @@ int ls_dataplane_open(const struct ls_dataplane_opts *opts, struct ls_dataplane 
 		return -ENOMEM;
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s",
 		 opts->pin_dir ? opts->pin_dir : LS_DATAPLANE_PIN_DIR);
+	dp->lease_ns = opts->lease_ns;
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0) {
 		err = -EINVAL;
@@ -451,7 +770,7 @@ int ls_dataplane_open(const struct ls_dataplane_opts *opts, struct ls_dataplane 
 	bpf_map__set_max_entries(dp->skel->maps.ls_zones,
 				 (uint32_t)(opts->zones_max ? opts->zones_max : DEF_ZONES));
 	if (dp->pin_dir[0]) {
-		err = adopt_pins(dp);
+		err = adopt_pins(dp, opts->lease_ns);
 		if (err)
 			goto destroy_skel;
 	}
@@ -519,6 +838,7 @@ void ls_dataplane_free(struct ls_dataplane *dp)
 		free(dp->free[c].v);
 	free(dp->gens);
 	free(dp->zones);
+	free(dp->zidx);
 	free(dp);
 }
 
@@ -529,12 +849,11 @@ void ls_dataplane_shutdown(struct ls_dataplane *dp)
 	if (dp->ifindex)
 		bpf_xdp_detach(dp->ifindex, dp->attach_flags, NULL);
 	if (dp->pin_dir[0]) {
-		size_t n;
-		struct bpf_map *const *maps = pinned_maps(dp, &n);
-		char path[512];
-		for (size_t i = 0; i < n; i++)
-			if (pin_path(dp, maps[i], path, sizeof(path)) == 0)
-				unlink(path);
+		/* `current` first: a crash half-way leaves nothing to adopt */
+		char cur[512];
+		snprintf(cur, sizeof(cur), "%s/current", dp->pin_dir);
+		unlink(cur);
+		remove_entries(dp->pin_dir, NULL, NULL);
 		rmdir(dp->pin_dir);
 	}
 	ls_dataplane_free(dp);
@@ -655,6 +974,7 @@ int ls_dataplane_load(struct ls_dataplane *dp, const struct ls_compiled *c, size
 		}
 		err = update_batch(afd, &c->keys[i], vals, n, &done);
 		loaded += done;
+		dp->answers_used += done;
 		if (err) {
 			ls_log(LS_LOG_WARNING,
 			       "dataplane: generation %u: answer table full after %zu of %zu entries "
@@ -675,7 +995,20 @@ free_bufs:
 	return err;
 }
 
-int ls_dataplane_unload(struct ls_dataplane *dp, uint32_t gen)
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool gen_in(const uint32_t *sorted, size_t n, uint32_t gen)
+{
+	return n && bsearch(&gen, sorted, n, sizeof(*sorted), cmp_u32);
+}
+
+/* Unload the generations @gens (sorted, @n of them) in one walk of the answer table. */
+static int unload_gens(struct ls_dataplane *dp, const uint32_t *gens, size_t ngens)
 {
 	int fd = bpf_map__fd(dp->skel->maps.ls_answers);
 	struct ls_ans_key *del = NULL, key, next;
@@ -687,7 +1020,7 @@ int ls_dataplane_unload(struct ls_dataplane *dp, uint32_t gen)
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (next.gen != gen)
+		if (!gen_in(gens, ngens, next.gen))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 1024;
@@ -701,9 +1034,12 @@ int ls_dataplane_unload(struct ls_dataplane *dp, uint32_t gen)
 		del[n++] = next;
 	}
 	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &del[i]);
-	struct gen_slots *g = gen_find(dp, gen, false);
-	if (g) {
+		if (bpf_map_delete_elem(fd, &del[i]) == 0 && dp->answers_used)
+			dp->answers_used--;
+	for (size_t k = 0; k < ngens; k++) {
+		struct gen_slots *g = gen_find(dp, gens[k], false);
+		if (!g)
+			continue;
 		for (int c = 0; c < LS_BODY_CLASSES; c++)
 			fl_add(&dp->free[c], g->r[c].start, g->r[c].len);
 		*g = dp->gens[--dp->ngens];
@@ -713,11 +1049,32 @@ free_del:
 	return err;
 }
 
-static void zone_key(const uint8_t *origin, struct ls_zone_key *k)
+int ls_dataplane_unload(struct ls_dataplane *dp, uint32_t gen)
+{
+	return unload_gens(dp, &gen, 1);
+}
+
+/* The key of @origin and, in @name, the lowercased origin its value holds. */
+static void zone_key(const uint8_t *origin, struct ls_zone_key *k, uint8_t name[LS_XDP_NAME_MAX])
 {
 	memset(k, 0, sizeof(*k));
+	memset(name, 0, LS_XDP_NAME_MAX);
 	if (ls_dname_len(origin) <= LS_XDP_NAME_MAX)
-		ls_dname_copy_lower(k->name, origin);
+		ls_dname_copy_lower(name, origin);
+	k->hash = ls_name_hash(name);
+}
+
+/* @origin's entry, read under its lock; -ENOENT also when the entry under
+ * its hash belongs to another origin (a collision: that one keeps it). */
+static int zone_lookup(struct ls_dataplane *dp, const uint8_t *origin, struct ls_zone_key *k,
+		       struct ls_zone_val *v)
+{
+	uint8_t name[LS_XDP_NAME_MAX];
+
+	zone_key(origin, k, name);
+	if (bpf_map_lookup_elem_flags(bpf_map__fd(dp->skel->maps.ls_zones), k, v, BPF_F_LOCK))
+		return -errno;
+	return memcmp(v->name, name, sizeof(name)) ? -ENOENT : 0;
 }
 
 /* The label mask: which origin lengths exist, so the program probes only those. */
@@ -731,8 +1088,10 @@ static void update_mask(struct ls_dataplane *dp)
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		int l = ls_dname_labels(next.name);
-		mask |= l < 64 ? 1ULL << l : 0;
+		struct ls_zone_val v;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		mask |= v.labels < 64 ? 1ULL << v.labels : 0;
 	}
 	dp->global->label_mask = mask;
 }
@@ -743,11 +1102,15 @@ int ls_dataplane_set_zone(struct ls_dataplane *dp, const uint8_t *origin,
 	struct ls_zone_key k;
 	struct ls_zone_val v;
 	int fd = bpf_map__fd(dp->skel->maps.ls_zones);
+	int err;
 
 	if (ls_dname_len(origin) > LS_XDP_NAME_MAX)
 		return -ENAMETOOLONG; /* the program never finds it: the slow path answers */
-	zone_key(origin, &k);
+	err = zone_lookup(dp, origin, &k, &v);
+	if (err == -ENOENT && bpf_map_lookup_elem(fd, &k, &v) == 0)
+		return -EEXIST; /* another origin has this hash: the slow path answers this one */
 	memset(&v, 0, sizeof(v));
+	zone_key(origin, &k, v.name);
 	v.labels = (__u32)ls_dname_labels(origin);
 	v.ctl = *ctl;
 	/* BPF_F_LOCK: copied under the entry's spin lock, as the program reads it */
@@ -761,10 +1124,10 @@ int ls_dataplane_get_zone(struct ls_dataplane *dp, const uint8_t *origin, struct
 {
 	struct ls_zone_key k;
 	struct ls_zone_val v;
+	int err = zone_lookup(dp, origin, &k, &v);
 
-	zone_key(origin, &k);
-	if (bpf_map_lookup_elem_flags(bpf_map__fd(dp->skel->maps.ls_zones), &k, &v, BPF_F_LOCK))
-		return -errno;
+	if (err)
+		return err;
 	*ctl = v.ctl;
 	return 0;
 }
@@ -772,12 +1135,46 @@ int ls_dataplane_get_zone(struct ls_dataplane *dp, const uint8_t *origin, struct
 int ls_dataplane_remove_zone(struct ls_dataplane *dp, const uint8_t *origin)
 {
 	struct ls_zone_key k;
+	struct ls_zone_val v;
+	int err = zone_lookup(dp, origin, &k, &v);
 
-	zone_key(origin, &k);
+	if (err)
+		return err; /* also: not ours under a colliding hash, so not deleted */
 	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ls_zones), &k))
 		return -errno;
+	/* its first-answer record goes with it (the LRU would age it out too) */
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ls_first_next), &v.ctl.zone_id);
 	update_mask(dp);
 	return 0;
+}
+
+int ls_dataplane_first_next(struct ls_dataplane *dp, const uint8_t *origin, uint32_t gen,
+			    uint64_t *tai_ns)
+{
+	struct ls_first_next *v;
+	struct ls_zone_ctl ctl;
+	uint64_t best = LS_TIME_NEVER;
+	int err;
+
+	err = ls_dataplane_get_zone(dp, origin, &ctl);
+	if (err)
+		return err;
+	v = calloc((size_t)dp->ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ls_first_next), &ctl.zone_id, v)) {
+		err = -errno;
+		goto free_v;
+	}
+	for (int c = 0; c < dp->ncpus; c++)
+		if (v[c].gen == gen && v[c].tai_ns && v[c].tai_ns < best)
+			best = v[c].tai_ns;
+	err = best == LS_TIME_NEVER ? -ENOENT : 0;
+	if (!err)
+		*tai_ns = best;
+free_v:
+	free(v);
+	return err;
 }
 
 void ls_dataplane_renew(struct ls_dataplane *dp, uint64_t deadline)
@@ -858,12 +1255,415 @@ static size_t fd_memlock(int fd)
 
 size_t ls_dataplane_map_memory(struct ls_dataplane *dp)
 {
-	size_t n, total = 0;
-	struct bpf_map *const *maps = pinned_maps(dp, &n);
+	struct bpf_map *maps[MAX_PINNED];
+	size_t n = pinned_maps(dp->skel, maps), total = 0;
 
 	for (size_t i = 0; i < n; i++)
 		total += fd_memlock(bpf_map__fd(maps[i]));
 	return total;
+}
+
+/* ---- growth ---------------------------------------------------------------
+ *
+ * A growth opens a second instance of the program with larger maps, copies
+ * every map of the old instance into it whatever its key and value (the
+ * layouts are ebpf/lockstep.h's business, not this code's), pins it into a
+ * fresh directory, swaps the attached program in one atomic replace, and
+ * only then points `current` at the new pins (see "pins" above). Until the
+ * swap every packet sees the old instance, after it the new one — complete
+ * from the start: the agent is the only writer of those maps and does
+ * nothing else meanwhile (it runs on the event loop). The per-CPU counters
+ * are copied last and what the old program counted until the swap is
+ * added afterwards.
+ */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void ls_dataplane_capacity(const struct ls_dataplane *dp, struct ls_dataplane_caps *cap,
+			   struct ls_dataplane_caps *used)
+{
+	if (cap) {
+		cap->answers = bpf_map__max_entries(dp->skel->maps.ls_answers);
+		for (int k = 0; k < LS_BODY_CLASSES; k++)
+			cap->bodies[k] = bpf_map__max_entries(skel_body_map(dp->skel, k));
+		cap->zones = bpf_map__max_entries(dp->skel->maps.ls_zones);
+	}
+	if (used) {
+		memset(used, 0, sizeof(*used));
+		used->answers = dp->answers_used;
+		for (size_t i = 0; i < dp->ngens; i++)
+			for (int k = 0; k < LS_BODY_CLASSES; k++)
+				used->bodies[k] += dp->gens[i].r[k].len;
+		used->zones = dp->nzones;
+	}
+}
+
+void ls_dataplane_growth_stats(const struct ls_dataplane *dp, struct ls_dataplane_growth *out)
+{
+	if (dp)
+		*out = dp->growth;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+static bool percpu_type(enum bpf_map_type t)
+{
+	return t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* Octets of one value as the syscalls see it (per-CPU: one 8-aligned copy per CPU). */
+static size_t value_bytes(const struct bpf_map *m, int ncpus)
+{
+	size_t vs = bpf_map__value_size(m);
+
+	return percpu_type(bpf_map__type(m)) ? ((vs + 7) & ~(size_t)7) * (size_t)ncpus : vs;
+}
+
+/* Internal maps a growth does not copy: .rodata is frozen (its initial
+ * value is carried over before load instead), .kconfig comes from the kernel. */
+static bool copy_skipped(const struct bpf_map *m)
+{
+	const char *name = bpf_map__name(m);
+
+	return bpf_map__is_internal(m) && (strstr(name, ".rodata") || strstr(name, ".kconfig"));
+}
+
+/* Entry by entry, for kernels or map types without the batch calls. */
+static int copy_by_key(int ofd, int nfd, size_t ks, uint8_t *key, uint8_t *next, uint8_t *val)
+{
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(ofd, prev, next) == 0) {
+		memcpy(key, next, ks);
+		prev = key;
+		if (bpf_map_lookup_elem(ofd, key, val))
+			continue; /* deleted meanwhile */
+		if (bpf_map_update_elem(nfd, key, val, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Every entry of @from into @to (same key and value sizes), in batches. */
+static int copy_map(struct bpf_map *from, struct bpf_map *to, int ncpus)
+{
+	enum bpf_map_type t = bpf_map__type(from);
+	size_t ks = bpf_map__key_size(from), vs = value_bytes(from, ncpus);
+	int ofd = bpf_map__fd(from), nfd = bpf_map__fd(to);
+	uint8_t *keys = NULL, *vals = NULL, *tok = NULL;
+	bool first = true;
+	int err = 0;
+
+	switch (t) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		break;
+	default:
+		ls_log(LS_LOG_DEBUG, "dataplane: growth: map %s (type %d) not copied",
+		       bpf_map__name(from), (int)t);
+		return 0;
+	}
+	if (ks != bpf_map__key_size(to) || vs != value_bytes(to, ncpus))
+		return -EINVAL;
+	keys = malloc(BATCH * ks);
+	vals = malloc(BATCH * vs);
+	tok = calloc(1, ks + 8); /* the batch token: a key, or a bucket number */
+	if (!keys || !vals || !tok) {
+		err = -ENOMEM;
+		goto free_bufs;
+	}
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+		__u32 count = BATCH;
+		size_t done;
+		int r = bpf_map_lookup_batch(ofd, first ? NULL : tok, tok, keys, vals, &count, &o);
+		int e = r ? errno : 0;
+
+		if (r && e != ENOENT) {
+			if (first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP)) {
+				err = copy_by_key(ofd, nfd, ks, keys, keys + ks, vals);
+				goto free_bufs;
+			}
+			err = -e;
+			goto free_bufs;
+		}
+		if (count) {
+			err = update_batch(nfd, keys, vals, count, &done);
+			if (err)
+				goto free_bufs;
+		}
+		if (r) /* ENOENT: that was the last batch */
+			break;
+		first = false;
+	}
+free_bufs:
+	free(keys);
+	free(vals);
+	free(tok);
+	return err;
+}
+
+/* The counters, as late as possible; @snap keeps what was copied. */
+static int copy_counters(struct bpf_map *from, struct bpf_map *to, int ncpus, uint64_t **snap)
+{
+	size_t vs = value_bytes(from, ncpus);
+	uint32_t n = bpf_map__max_entries(from);
+
+	*snap = calloc(n ? n : 1, vs);
+	if (!*snap)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *v = (uint8_t *)*snap + (size_t)i * vs;
+		if (bpf_map_lookup_elem(bpf_map__fd(from), &i, v) ||
+		    bpf_map_update_elem(bpf_map__fd(to), &i, v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* After the swap: add what the old program counted since the copy. */
+static void add_counters(struct bpf_map *from, struct bpf_map *to, int ncpus, const uint64_t *snap)
+{
+	size_t vs = value_bytes(from, ncpus), words = vs / 8;
+	uint32_t n = bpf_map__max_entries(from);
+	uint64_t *now = calloc(2, vs);
+
+	if (!now || bpf_map__value_size(from) != 8)
+		goto free_now; /* only 64-bit counters are summed */
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t *nv = now + words;
+		const uint64_t *s = snap + (size_t)i * words;
+		if (bpf_map_lookup_elem(bpf_map__fd(from), &i, now) ||
+		    bpf_map_lookup_elem(bpf_map__fd(to), &i, nv))
+			continue;
+		for (size_t w = 0; w < words; w++)
+			nv[w] += now[w] - s[w];
+		bpf_map_update_elem(bpf_map__fd(to), &i, nv, BPF_ANY);
+	}
+free_now:
+	free(now);
+}
+
+/* Room for one more range in each free list, so adding after the swap cannot fail. */
+static int fl_room(struct free_list *fl)
+{
+	if (fl->n < fl->cap)
+		return 0;
+	size_t cap = fl->cap ? fl->cap * 2 : 16;
+	struct range *v = realloc(fl->v, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	fl->v = v;
+	fl->cap = cap;
+	return 0;
+}
+
+int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *want)
+{
+	struct lockstep_bpf *old = dp->skel, *nw;
+	struct ls_dataplane_caps cur, to;
+	struct bpf_map *m;
+	volatile struct ls_global *ng = NULL;
+	uint64_t *snap = NULL, t0 = clock_ns(CLOCK_MONOTONIC);
+	uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), t_load = 0, t_copy = 0;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char inst[32] = "", path[512];
+	int err;
+
+	ls_dataplane_capacity(dp, &cur, NULL);
+	to = cur;
+	if (want->answers > to.answers)
+		to.answers = want->answers;
+	for (int k = 0; k < LS_BODY_CLASSES; k++)
+		if (want->bodies[k] > to.bodies[k])
+			to.bodies[k] = want->bodies[k];
+	if (want->zones > to.zones)
+		to.zones = want->zones;
+
+	/* loading the new instance can take seconds on a busy host: the old
+	 * program must not hit the lease meanwhile */
+	push_lease(dp->global, dp->lease_ns);
+	nw = lockstep_bpf__open();
+	if (!nw) {
+		err = -errno;
+		goto fail;
+	}
+	bpf_object__for_each_map(m, old->obj)
+	{
+		struct bpf_map *n = bpf_object__find_map_by_name(nw->obj, bpf_map__name(m));
+		size_t sz;
+		const void *v;
+
+		if (!n)
+			continue;
+		if (!bpf_map__is_internal(m)) {
+			bpf_map__set_max_entries(n, bpf_map__max_entries(m));
+			continue;
+		}
+		/* load-time knobs (const volatile globals): as the old instance had them */
+		v = bpf_map__initial_value(m, &sz);
+		if (v && strstr(bpf_map__name(m), ".rodata")) {
+			err = bpf_map__set_initial_value(n, v, sz);
+			if (err)
+				goto destroy_new;
+		}
+	}
+	bpf_map__set_max_entries(nw->maps.ls_answers, (uint32_t)to.answers);
+	for (int k = 0; k < LS_BODY_CLASSES; k++)
+		bpf_map__set_max_entries(skel_body_map(nw, k), (uint32_t)to.bodies[k]);
+	bpf_map__set_max_entries(nw->maps.ls_zones, (uint32_t)to.zones);
+	err = lockstep_bpf__load(nw); /* -ENOMEM, -E2BIG, -EPERM (memlock) end it here */
+	if (err)
+		goto destroy_new;
+	t_load = clock_ns(CLOCK_MONOTONIC);
+	push_lease(dp->global, dp->lease_ns); /* renewed again, and copied so */
+	for (int k = 0; k < LS_BODY_CLASSES; k++) {
+		err = fl_room(&dp->free[k]);
+		if (err)
+			goto destroy_new;
+	}
+
+	bpf_object__for_each_map(m, old->obj)
+	{
+		struct bpf_map *n = bpf_object__find_map_by_name(nw->obj, bpf_map__name(m));
+
+		if (!n || m == old->maps.ls_stats || copy_skipped(m))
+			continue;
+		err = copy_map(m, n, dp->ncpus);
+		if (err) {
+			ls_log(LS_LOG_WARNING, "dataplane: growth: copying %s: %s",
+			       bpf_map__name(m), strerror(-err));
+			goto destroy_new;
+		}
+	}
+	t_copy = clock_ns(CLOCK_MONOTONIC);
+	ng = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(nw->maps.ls_global),
+		  0);
+	if (ng == MAP_FAILED) {
+		ng = NULL;
+		err = -errno;
+		goto destroy_new;
+	}
+	if (dp->pin_dir[0]) {
+		err = pin_instance(dp, nw, inst, sizeof(inst));
+		if (err)
+			goto unmap_new;
+	}
+	err = copy_counters(old->maps.ls_stats, nw->maps.ls_stats, dp->ncpus, &snap);
+	if (err)
+		goto unpin_new;
+
+	if (dp->ifindex) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, ao,
+			    .old_prog_fd = bpf_program__fd(old->progs.ls_xdp));
+		/* the one moment packets move from the old maps to the new */
+		err = bpf_xdp_attach(dp->ifindex, bpf_program__fd(nw->progs.ls_xdp),
+				     dp->attach_flags | XDP_FLAGS_REPLACE, &ao);
+		if (err)
+			goto unpin_new;
+	}
+	if (inst[0]) {
+		err = switch_current(dp, inst);
+		if (err) {
+			/* pins must name what serves: swap the old program back */
+			if (dp->ifindex) {
+				LIBBPF_OPTS(bpf_xdp_attach_opts, back,
+					    .old_prog_fd = bpf_program__fd(nw->progs.ls_xdp));
+				bpf_xdp_attach(dp->ifindex, bpf_program__fd(old->progs.ls_xdp),
+					       dp->attach_flags | XDP_FLAGS_REPLACE, &back);
+			}
+			goto unpin_new;
+		}
+		remove_entries(dp->pin_dir, "current", inst);
+		snprintf(dp->inst, sizeof(dp->inst), "%s", inst);
+	}
+	add_counters(old->maps.ls_stats, nw->maps.ls_stats, dp->ncpus, snap);
+	free(snap);
+
+	for (int k = 0; k < LS_BODY_CLASSES; k++)
+		if (to.bodies[k] > cur.bodies[k])
+			fl_add(&dp->free[k], (uint32_t)cur.bodies[k],
+			       (uint32_t)(to.bodies[k] - cur.bodies[k])); /* room made above */
+	munmap((void *)dp->global, page);
+	dp->global = ng;
+	lockstep_bpf__destroy(old); /* the old maps go with the last reference */
+	dp->skel = nw;
+	dp->growth.grows++;
+	dp->growth.last_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	ls_log(LS_LOG_NOTICE,
+	       "dataplane: maps grown to %zu answers, %zu/%zu/%zu/%zu body slots, %zu zones "
+	       "in %.1f ms (program load %.1f ms, copy %.1f ms; %.1f ms CPU; %zu KiB of maps)",
+	       to.answers, to.bodies[0], to.bodies[1], to.bodies[2], to.bodies[3], to.zones,
+	       (double)dp->growth.last_ns / 1e6, (double)(t_load - t0) / 1e6,
+	       (double)(t_copy - t_load) / 1e6,
+	       (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0) / 1e6,
+	       ls_dataplane_map_memory(dp) / 1024);
+	return 0;
+
+unpin_new:
+	free(snap);
+	if (inst[0]) {
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, inst);
+		remove_entries(path, NULL, NULL);
+		rmdir(path);
+	}
+unmap_new:
+	munmap((void *)ng, page);
+destroy_new:
+	lockstep_bpf__destroy(nw);
+fail:
+	dp->growth.failures++;
+	ls_log(LS_LOG_WARNING,
+	       "dataplane: cannot grow the maps to %zu answers, %zu/%zu/%zu/%zu body slots: %s; "
+	       "what does not fit goes to the slow path",
+	       to.answers, to.bodies[0], to.bodies[1], to.bodies[2], to.bodies[3], strerror(-err));
+	return err;
+}
+
+/* Is there a free run of @len slots? */
+static bool fl_fits(const struct free_list *fl, size_t len)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		if (fl->v[i].len >= len)
+			return true;
+	return len == 0;
+}
+
+int ls_dataplane_reserve(struct ls_dataplane *dp, const struct ls_compiled *c, size_t zones)
+{
+	struct ls_dataplane_caps cap, used, need, to;
+	int r;
+
+	ls_dataplane_capacity(dp, &cap, &used);
+	need = cap;
+	need.answers = used.answers + (c ? c->n : 0);
+	for (int k = 0; k < LS_BODY_CLASSES; k++)
+		if (c && !fl_fits(&dp->free[k], c->per_class[k]))
+			need.bodies[k] =
+				cap.bodies[k] + c->per_class[k]; /* a new range at the end */
+	need.zones = zones > used.zones ? zones : used.zones;
+	r = ls_dataplane_grow_target(&cap, &need, &to);
+	if (r == -E2BIG) {
+		dp->growth.failures++;
+		ls_log(LS_LOG_WARNING,
+		       "dataplane: %zu answers or their bodies exceed what a map "
+		       "can hold; what does not fit goes to the slow path",
+		       need.answers);
+	}
+	if (r <= 0)
+		return r;
+	return ls_dataplane_grow(dp, &to);
 }
 
 /* ---- mirroring the zone set ------------------------------------------- */
@@ -894,11 +1694,59 @@ int ls_dataplane_estimate(const struct ls_zoneset *zs, const uint8_t *const *ori
 	return 0;
 }
 
+/*
+ * dp->zones is indexed by an open-addressing table of origin hashes
+ * (dp->zidx: index + 1, 0 empty; at most half full), so a sync over n
+ * zones costs O(n), not O(n²). Rebuilt after removals (which move entries).
+ */
+static uint64_t origin_hash(const uint8_t *origin)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t len = ls_dname_len(origin);
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = origin[i];
+		h = (h ^ (c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c)) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void zidx_put(struct ls_dataplane *dp, size_t i)
+{
+	size_t mask = dp->zidx_cap - 1, j = origin_hash(dp->zones[i].origin) & mask;
+
+	while (dp->zidx[j])
+		j = (j + 1) & mask;
+	dp->zidx[j] = (uint32_t)i + 1;
+}
+
+static int zidx_rebuild(struct ls_dataplane *dp, size_t want)
+{
+	size_t cap = 64;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	if (cap != dp->zidx_cap) {
+		uint32_t *v = realloc(dp->zidx, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		dp->zidx = v;
+		dp->zidx_cap = cap;
+	}
+	memset(dp->zidx, 0, dp->zidx_cap * sizeof(*dp->zidx));
+	for (size_t i = 0; i < dp->nzones; i++)
+		zidx_put(dp, i);
+	return 0;
+}
+
 static struct dp_zone *dpz_find(struct ls_dataplane *dp, const uint8_t *origin, bool create)
 {
-	for (size_t i = 0; i < dp->nzones; i++)
-		if (ls_dname_equal(dp->zones[i].origin, origin))
-			return &dp->zones[i];
+	if (dp->zidx_cap) {
+		size_t mask = dp->zidx_cap - 1, j = origin_hash(origin) & mask;
+		for (; dp->zidx[j]; j = (j + 1) & mask)
+			if (ls_dname_equal(dp->zones[dp->zidx[j] - 1].origin, origin))
+				return &dp->zones[dp->zidx[j] - 1];
+	}
 	if (!create)
 		return NULL;
 	if (dp->nzones == dp->zones_cap) {
@@ -909,9 +1757,12 @@ static struct dp_zone *dpz_find(struct ls_dataplane *dp, const uint8_t *origin, 
 		dp->zones = v;
 		dp->zones_cap = cap;
 	}
+	if (2 * (dp->nzones + 1) > dp->zidx_cap && zidx_rebuild(dp, dp->nzones + 1) < 0)
+		return NULL;
 	struct dp_zone *z = &dp->zones[dp->nzones++];
 	memset(z, 0, sizeof(*z));
 	ls_dname_copy_lower(z->origin, origin);
+	zidx_put(dp, dp->nzones - 1);
 	return z;
 }
 
@@ -933,12 +1784,16 @@ static int gen_for(struct ls_dataplane *dp, const struct dp_zone *old, const str
 		}
 	}
 	uint32_t id = ls_dataplane_new_gen(dp);
+	push_lease(dp->global, dp->lease_ns); /* compiling a large zone is a long step too */
 	err = ls_compile_zone(g, id, &c);
 	if (err)
 		return err;
+	/* grow first if it would not fit; if growing fails (logged there), load what fits */
+	ls_dataplane_reserve(dp, c, 0);
 	err = ls_dataplane_load(dp, c, &left);
 	if (!err) {
 		*gen = id;
+		dp->growth.left_out += left;
 		if (left)
 			ls_log(LS_LOG_WARNING,
 			       "dataplane: serial %u: %zu of %zu entries did not fit; those names "
@@ -949,14 +1804,6 @@ static int gen_for(struct ls_dataplane *dp, const struct dp_zone *old, const str
 	return err;
 }
 
-static bool gen_used(const struct ls_dataplane *dp, uint32_t gen)
-{
-	for (size_t i = 0; i < dp->nzones; i++)
-		if (dp->zones[i].gen[0] == gen || dp->zones[i].gen[1] == gen)
-			return true;
-	return false;
-}
-
 int ls_dataplane_sync(struct ls_dataplane *dp, const struct ls_zoneset *zs,
 		      const uint8_t *const *origins, size_t n)
 {
@@ -964,6 +1811,8 @@ int ls_dataplane_sync(struct ls_dataplane *dp, const struct ls_zoneset *zs,
 
 	for (size_t i = 0; i < dp->nzones; i++)
 		dp->zones[i].seen = false;
+	/* a control entry for every zone: grow the zone table first if needed */
+	ls_dataplane_reserve(dp, NULL, n);
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *origin = origins[i];
 		struct ls_zone_ctl ctl;
@@ -1016,6 +1865,7 @@ int ls_dataplane_sync(struct ls_dataplane *dp, const struct ls_zoneset *zs,
 			dp->casefold_checked = true;
 		}
 	}
+	size_t before = dp->nzones;
 	for (size_t i = 0; i < dp->nzones;) {
 		if (dp->zones[i].seen) {
 			i++;
@@ -1024,19 +1874,36 @@ int ls_dataplane_sync(struct ls_dataplane *dp, const struct ls_zoneset *zs,
 		ls_dataplane_remove_zone(dp, dp->zones[i].origin);
 		dp->zones[i] = dp->zones[--dp->nzones];
 	}
+	if (dp->nzones != before && zidx_rebuild(dp, dp->nzones) < 0) {
+		dp->zidx_cap = 0; /* no index: nothing is found, zones are re-made next sync */
+		first = first ? first : -ENOMEM;
+	}
 	/* After the control entries stopped naming them: every generation in
 	 * the maps that no zone names (replaced ones, and after a restart the
-	 * previous agent's). A program run that copied an old control entry
-	 * just before finds nothing left and passes to the slow path. */
-	for (size_t i = 0; i < dp->ngens;) {
-		uint32_t gen = dp->gens[i].gen;
-		if (gen_used(dp, gen)) {
-			i++;
-			continue;
-		}
-		if (ls_dataplane_unload(dp, gen) < 0) /* removes dp->gens[i] */
-			break;
+	 * previous agent's), all in one walk of the answer table. A program
+	 * run that copied an old control entry just before finds nothing left
+	 * and passes to the slow path. */
+	uint32_t *used = malloc((2 * dp->nzones + 1) * sizeof(*used));
+	uint32_t *unused = malloc((dp->ngens + 1) * sizeof(*unused));
+	size_t nused = 0, nunused = 0;
+	if (!used || !unused) {
+		first = first ? first : -ENOMEM;
+		goto free_sets;
 	}
+	for (size_t i = 0; i < dp->nzones; i++)
+		for (int k = 0; k < 2; k++)
+			if (dp->zones[i].gen[k])
+				used[nused++] = dp->zones[i].gen[k];
+	qsort(used, nused, sizeof(*used), cmp_u32);
+	for (size_t i = 0; i < dp->ngens; i++)
+		if (!gen_in(used, nused, dp->gens[i].gen))
+			unused[nunused++] = dp->gens[i].gen;
+	qsort(unused, nunused, sizeof(*unused), cmp_u32);
+	if (nunused)
+		unload_gens(dp, unused, nunused);
+free_sets:
+	free(used);
+	free(unused);
 	return first;
 }
 

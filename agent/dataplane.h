@@ -5,10 +5,11 @@
  * Owns: loading ebpf/lockstep.bpf.c (its skeleton), sizing its maps,
  * attaching it to the service interface (native, generic as a logged
  * fallback, or not at all), pinning the maps under /sys/fs/bpf/lockstep
+ * (one directory per instance, the symlink `current` naming the live one)
  * and re-adopting them after a restart (the program stays attached while
  * the agent is gone, and keeps answering until the lease runs out),
  * placing compiled generations (agent/compile.h) into the maps and
- * removing them, the per-zone control entries (written whole under the
+ * removing them, growing the maps when a generation does not fit, the per-zone control entries (written whole under the
  * entry's spin lock), the lease, and reading the per-CPU counters.
  * Must not: decide what a zone's control state is (agent/zoneset.c does,
  * with the rule of ebpf/lockstep.h), or build answers.
@@ -42,6 +43,14 @@ struct ls_dataplane_opts {
 	size_t answers_max; /* cap of the answer table; 0: a default */
 	size_t bodies_max[LS_BODY_CLASSES]; /* 0: a default each */
 	size_t zones_max; /* 0: a default */
+	/* clock.lease. The agent's own long steps renew the lease to now + this
+	 * (CLOCK_TAI) before they start: re-adopting pinned maps (before the
+	 * program is loaded and verified, which can take seconds on a busy
+	 * host), compiling a generation, and growing the maps (before and
+	 * after the new instance is loaded), so the program keeps answering
+	 * while the agent works.
+	 * 0: never renewed here. */
+	uint64_t lease_ns;
 };
 
 /**
@@ -92,6 +101,20 @@ int ls_dataplane_set_zone(struct ls_dataplane *dp, const uint8_t *origin,
 int ls_dataplane_get_zone(struct ls_dataplane *dp, const uint8_t *origin, struct ls_zone_ctl *ctl);
 int ls_dataplane_remove_zone(struct ls_dataplane *dp, const uint8_t *origin);
 
+/**
+ * When the data plane first answered @origin from generation @gen as the
+ * next generation (the switch as the packets saw it): the earliest, over
+ * all CPUs, bpf_ktime_get_tai_ns() of a query for which the program's
+ * ls_ctl_decide() said LS_CTL_NEXT with next_gen == @gen (answered in
+ * place or passed to the slow path, which decides alike). @gen is this
+ * data plane's id (ls_zone_ctl.next_gen before the promotion, .live_gen
+ * after it; see ls_dataplane_get_zone()). Returns 0 with *@tai_ns set
+ * (CLOCK_TAI ns), -ENOENT when no CPU recorded one for @gen (or the zone
+ * is unknown), another negative errno on failure.
+ */
+int ls_dataplane_first_next(struct ls_dataplane *dp, const uint8_t *origin, uint32_t gen,
+			    uint64_t *tai_ns);
+
 /** Renew the lease: answer until @deadline (CLOCK_TAI ns). */
 void ls_dataplane_renew(struct ls_dataplane *dp, uint64_t deadline);
 
@@ -140,6 +163,61 @@ int ls_dataplane_estimate(const struct ls_zoneset *zs, const uint8_t *const *ori
  */
 int ls_dataplane_sync(struct ls_dataplane *dp, const struct ls_zoneset *zs,
 		      const uint8_t *const *origins, size_t n);
+
+/*
+ * Sizing and growth (docs/dataplane.md, "Sizing and growth"). The maps are
+ * sized at open; a load that would not fit grows them: a new instance of
+ * the program with larger maps, every map's content copied over, the
+ * attached program replaced in one atomic swap, the pins switched to the
+ * new instance. Nothing shrinks while serving.
+ */
+struct ls_dataplane_caps {
+	size_t answers; /* entries of ls_answers */
+	size_t bodies[LS_BODY_CLASSES]; /* slots of ls_bodies0..3 */
+	size_t zones; /* entries of ls_zones */
+};
+
+/**
+ * Capacity arithmetic of a growth: @cur the maps' sizes, @need what must
+ * fit now (entries in use plus the new ones; for a body class, the highest
+ * slot a contiguous new range would need). A dimension whose need exceeds
+ * its size grows to max(2 × size, 9/4 × need: live and next side by side
+ * plus a quarter); the others keep their size. Returns 1 with *@out set
+ * when something must grow, 0 (*@out = *@cur) when everything fits,
+ * -E2BIG when a need exceeds what a map can hold at all.
+ */
+int ls_dataplane_grow_target(const struct ls_dataplane_caps *cur,
+			     const struct ls_dataplane_caps *need, struct ls_dataplane_caps *out);
+
+/** The maps' sizes (@cap) and what is in use (@used); either may be NULL. */
+void ls_dataplane_capacity(const struct ls_dataplane *dp, struct ls_dataplane_caps *cap,
+			   struct ls_dataplane_caps *used);
+
+/**
+ * Grow the maps to at least @to (dimensions already larger are kept):
+ * see above. Runs on the caller's thread; the attached program answers
+ * from the old maps until the swap. Returns 0 or a negative errno (then
+ * the old instance is untouched and keeps serving).
+ */
+int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *to);
+
+/**
+ * Make room for @c (and @zones control entries in all), growing the maps
+ * if it would not fit. Returns 0 when it fits (after a growth or not), or
+ * a negative errno when it cannot grow: then a load leaves out what does
+ * not fit, for the slow path.
+ */
+int ls_dataplane_reserve(struct ls_dataplane *dp, const struct ls_compiled *c, size_t zones);
+
+struct ls_dataplane_growth {
+	uint64_t grows; /* successful growths since open */
+	uint64_t failures; /* growths that failed (then entries were left out) */
+	uint64_t left_out; /* entries left out of loads since open: the slow path answers them */
+	uint64_t last_ns; /* how long the last growth took (CLOCK_MONOTONIC) */
+};
+
+/** Growth counters of this agent (zero when @dp is NULL). */
+void ls_dataplane_growth_stats(const struct ls_dataplane *dp, struct ls_dataplane_growth *out);
 
 /** Name of a counter ("answered", "pass_tcp", ...). */
 const char *ls_dataplane_stat_name(enum ls_stat s);

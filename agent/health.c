@@ -177,6 +177,42 @@ static void json_knull(struct ls_buf *b, bool *first, const char *key)
 	ls_buf_puts(b, "null");
 }
 
+/*
+ * "switch": the last switch's T and the first answer from its generation
+ * per path (docs/clock.md); "offset_ns" is the earlier of the two minus T,
+ * signed, so a monitor sees an answer before T (which the rule forbids) as
+ * what it is. null before the first plan.
+ */
+static void json_switch(struct ls_buf *b, bool *first, const struct ls_zinfo *z)
+{
+	uint64_t x = z->first_next_xdp_ns, s = z->first_next_slow_ns, t = z->switch_at_tai_ns;
+	uint64_t m = x && (!s || x <= s) ? x : s;
+	bool sf = true;
+
+	json_key(b, first, "switch");
+	if (!t || t == LS_TIME_NEVER) {
+		ls_buf_puts(b, "null");
+		return;
+	}
+	ls_buf_append(b, "{", 1);
+	json_ku64(b, &sf, "at_tai_ns", t);
+	if (x)
+		json_ku64(b, &sf, "first_next_xdp_ns", x);
+	else
+		json_knull(b, &sf, "first_next_xdp_ns");
+	if (s)
+		json_ku64(b, &sf, "first_next_slow_ns", s);
+	else
+		json_knull(b, &sf, "first_next_slow_ns");
+	json_key(b, &sf, "offset_ns");
+	if (m)
+		ls_buf_printf(b, "%" PRId64, (int64_t)(m - t));
+	else
+		ls_buf_puts(b, "null");
+	json_kstr(b, &sf, "path", !m ? NULL : m == x ? "xdp" : "slow");
+	ls_buf_append(b, "}", 1);
+}
+
 static void json_zone(struct ls_buf *b, const struct ls_zinfo *z, uint64_t now)
 {
 	char name[LS_DNAME_STRLEN];
@@ -223,6 +259,7 @@ static void json_zone(struct ls_buf *b, const struct ls_zinfo *z, uint64_t now)
 	json_ku64(b, &first, "verify_failures", z->verify_failures);
 	json_ku64(b, &first, "switches", z->switches);
 	json_ku64(b, &first, "withdrawals", z->withdrawals);
+	json_switch(b, &first, z);
 	ls_buf_append(b, "}", 1);
 }
 
@@ -493,6 +530,37 @@ static void prom_engine(struct ls_buf *b, const struct ls_engine_stats *e)
 	prom_val(b, "lockstep_slowpath_dropped_total", "reason", "internal", e->internal);
 }
 
+/* The administrative interface: NOTIFY in, transfers out, TSIG, XoT. */
+static void prom_admin(struct ls_buf *b, const struct ls_admin_stats *a)
+{
+	prom_head(b, "lockstep_admin_requests_total", "counter",
+		  "requests on the administrative interface, by transport");
+	prom_val(b, "lockstep_admin_requests_total", "transport", "udp", a->udp_requests);
+	prom_val(b, "lockstep_admin_requests_total", "transport", "tcp", a->tcp_requests);
+	prom_head(b, "lockstep_admin_malformed_total", "counter",
+		  "requests answered FORMERR or dropped for not parsing");
+	prom_val(b, "lockstep_admin_malformed_total", NULL, NULL, a->malformed);
+	prom_head(b, "lockstep_admin_tsig_refused_total", "counter",
+		  "requests refused for TSIG (BADKEY, BADSIG, BADTIME, missing)");
+	prom_val(b, "lockstep_admin_tsig_refused_total", NULL, NULL, a->tsig_refused);
+	prom_head(b, "lockstep_admin_notify_total", "counter", "NOTIFY messages received");
+	prom_val(b, "lockstep_admin_notify_total", "result", "accepted", a->notify_accepted);
+	prom_val(b, "lockstep_admin_notify_total", "result", "refused", a->notify_refused);
+	prom_head(b, "lockstep_admin_transfers_total", "counter",
+		  "zone transfers out (AXFR/IXFR), by result");
+	prom_val(b, "lockstep_admin_transfers_total", "result", "started", a->xfr_started);
+	prom_val(b, "lockstep_admin_transfers_total", "result", "done", a->xfr_done);
+	prom_val(b, "lockstep_admin_transfers_total", "result", "refused", a->xfr_refused);
+	prom_val(b, "lockstep_admin_transfers_total", "result", "aborted", a->xfr_aborted);
+	prom_head(b, "lockstep_admin_tls_handshakes_total", "counter",
+		  "XoT (RFC 9103) TLS handshakes on the administrative interface");
+	prom_val(b, "lockstep_admin_tls_handshakes_total", "result", "ok", a->tls_handshakes);
+	prom_val(b, "lockstep_admin_tls_handshakes_total", "result", "failed", a->tls_failed);
+	prom_head(b, "lockstep_admin_tls_no_dot_refused_total", "counter",
+		  "transfers refused on TLS connections that did not negotiate ALPN \"dot\"");
+	prom_val(b, "lockstep_admin_tls_no_dot_refused_total", NULL, NULL, a->tls_no_dot_refused);
+}
+
 int ls_health_metrics(const struct ls_health_providers *p, struct ls_buf *b)
 {
 	struct ls_health_dataplane *dp = malloc(sizeof(*dp));
@@ -558,6 +626,15 @@ int ls_health_metrics(const struct ls_health_providers *p, struct ls_buf *b)
 		for (size_t i = 0; i < dp->outcome_count && i < LS_HEALTH_MAX_OUTCOMES; i++)
 			prom_val(b, "lockstep_xdp_packets_total", "outcome", dp->outcomes[i].name,
 				 dp->outcomes[i].packets);
+		prom_head(b, "lockstep_xdp_map_grows_total", "counter",
+			  "times the data plane's maps were grown for larger zones");
+		prom_val(b, "lockstep_xdp_map_grows_total", NULL, NULL, dp->grows);
+		prom_head(b, "lockstep_xdp_map_grow_failures_total", "counter",
+			  "growths that failed (memlock, memory): entries then left out");
+		prom_val(b, "lockstep_xdp_map_grow_failures_total", NULL, NULL, dp->grow_failures);
+		prom_head(b, "lockstep_xdp_left_out_entries_total", "counter",
+			  "answer entries that did not fit the maps: the slow path answers them");
+		prom_val(b, "lockstep_xdp_left_out_entries_total", NULL, NULL, dp->left_out);
 	}
 	if (p->lease && p->lease(p->ctx, &lease) == 0) {
 		prom_head(b, "lockstep_lease_remaining_seconds", "gauge",
@@ -582,6 +659,8 @@ int ls_health_metrics(const struct ls_health_providers *p, struct ls_buf *b)
 	}
 	if (p->engine_stats && p->engine_stats(p->ctx))
 		prom_engine(b, p->engine_stats(p->ctx));
+	if (p->admin_stats && p->admin_stats(p->ctx))
+		prom_admin(b, p->admin_stats(p->ctx));
 free_all:
 	ls_buf_free(&why);
 	free(z);

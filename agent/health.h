@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "agent/admin.h"
 #include "agent/engine.h"
 #include "agent/server.h"
 #include "agent/zonemgr.h"
@@ -57,6 +58,8 @@ struct ls_health_dataplane {
 		char name[32]; /* "answered", "pass_tcp", "drop_withdrawn", ... */
 		uint64_t packets;
 	} outcomes[LS_HEALTH_MAX_OUTCOMES];
+	/* map growth (agent/dataplane.h, struct ls_dataplane_growth) */
+	uint64_t grows, grow_failures, left_out;
 };
 
 /* The agent's lease on the data plane. */
@@ -78,6 +81,7 @@ struct ls_health_providers {
 	int (*lease)(void *ctx, struct ls_health_lease *out);
 	const struct ls_server_stats *(*server_stats)(void *ctx);
 	const struct ls_engine_stats *(*engine_stats)(void *ctx);
+	const struct ls_admin_stats *(*admin_stats)(void *ctx); /* administrative interface */
 	uint64_t (*now_tai)(void *ctx); /* NULL: CLOCK_TAI */
 };
 

@@ -222,6 +222,7 @@ int ls_notify_remote(struct ls_notify *n, const uint8_t *origin, uint32_t serial
 	int started = 0;
 
 	for (size_t i = 0; i < remote->addr_count; i++) {
+		struct ls_config_addr to;
 		struct job *j;
 		int err;
 
@@ -236,11 +237,20 @@ int ls_notify_remote(struct ls_notify *n, const uint8_t *origin, uint32_t serial
 		j->wait = n->opts.timeout;
 		ls_dname_copy_lower(j->origin, origin);
 		ls_dname_to_str(j->zone, sizeof(j->zone), j->origin);
-		ls_config_addr_str(&remote->addrs[i], j->where, sizeof(j->where));
+		to = remote->addrs[i];
+		if (remote->tls) {
+			/* NOTIFY is plain DNS (RFC 9103 moves only transfers to TLS):
+			 * the port of a XoT remote is its TLS port, so send to 53. */
+			if (to.ss.ss_family == AF_INET)
+				((struct sockaddr_in *)&to.ss)->sin_port = htons(53);
+			else
+				((struct sockaddr_in6 *)&to.ss)->sin6_port = htons(53);
+		}
+		ls_config_addr_str(&to, j->where, sizeof(j->where));
 		if (getrandom(&j->id, sizeof(j->id), 0) != sizeof(j->id))
 			j->id = (uint16_t)rand();
 		err = build(j);
-		j->fd = err ? -1 : open_sock(n->cfg, &remote->addrs[i]);
+		j->fd = err ? -1 : open_sock(n->cfg, &to);
 		if (err || j->fd < 0) {
 			pr_warn("notify %s serial %u to %s (%s): %s", j->zone, serial, j->where,
 				remote->id, strerror(err ? -err : -j->fd));
@@ -289,6 +299,31 @@ int ls_notify_zone(struct ls_notify *n, const uint8_t *origin, uint32_t serial)
 
 		if (r > 0)
 			total += r;
+	}
+	return total;
+}
+
+int ls_notify_member(struct ls_notify *n, const uint8_t *origin, uint32_t serial,
+		     const uint8_t *catalog)
+{
+	const struct ls_config *cfg = n->cfg;
+	int total = 0;
+
+	/* a zone configured by name is configured, whoever lists it too */
+	if (ls_config_zone_find(cfg, origin) || !catalog)
+		return ls_notify_zone(n, origin, serial);
+	for (size_t i = 0; i < cfg->catalog_count; i++) {
+		const struct ls_config_catalog *cat = &cfg->catalogs[i];
+
+		if (!ls_dname_equal(cat->name, catalog))
+			continue;
+		for (size_t k = 0; k < cat->notify_count; k++) {
+			int r = ls_notify_remote(n, origin, serial, cat->notify[k]);
+
+			if (r > 0)
+				total += r;
+		}
+		break;
 	}
 	return total;
 }

@@ -3,7 +3,8 @@
  * notify.h — NOTIFY out (RFC 1996): telling peers that a new version of a
  * zone is served here, so they pull it without waiting for SOA REFRESH.
  *
- * Owns: for each zone or catalog with a `notify:` list, when a version goes
+ * Owns: for each zone or catalog with a `notify:` list (and each member of
+ * such a catalog, through the catalog's list), when a version goes
  * live (the zone manager's on_serve event), one NOTIFY per address of each
  * listed remote over UDP, TSIG-signed with the remote's key when it has
  * one, sent from the node's first admin.listen address of the same family
@@ -58,6 +59,17 @@ void ls_notify_reconfigure(struct ls_notify *n, const struct ls_config *cfg);
  * (0: no list), or a negative errno.
  */
 int ls_notify_zone(struct ls_notify *n, const uint8_t *origin, uint32_t serial);
+
+/**
+ * @origin, a member of catalog @catalog (RFC 9432), now serves @serial:
+ * notify every remote in the `notify:` list of that catalog's entry, since
+ * peers that follow the same catalog from this node take its members from
+ * here too. A zone also configured by name gets its own list instead
+ * (ls_notify_zone()), as does any zone when @catalog is NULL. Returns the
+ * number of notifications started, or a negative errno.
+ */
+int ls_notify_member(struct ls_notify *n, const uint8_t *origin, uint32_t serial,
+		     const uint8_t *catalog);
 
 /** Notify one remote (all its addresses). Returns how many were started. */
 int ls_notify_remote(struct ls_notify *n, const uint8_t *origin, uint32_t serial,

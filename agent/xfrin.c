@@ -12,6 +12,14 @@
  * before the next address or primary is tried. Addresses are tried in
  * configuration order: every address of the first primary, then the next.
  * A response is authenticated (TSIG) before anything in it is believed.
+ *
+ * XoT (RFC 9103): for a remote with tls: true a TLS 1.3 handshake (ALPN
+ * "dot", agent/tls.h) follows the connect, and the SOA query and the
+ * transfer use the TLS stream — there is no fallback to cleartext. The
+ * client contexts (CA files read) are built when a configuration is taken
+ * in, one per TLS remote, never per transfer. OpenSSL may hold decrypted
+ * octets the socket no longer signals, so a TLS read goes on until
+ * OpenSSL itself asks to wait.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/tls.h"
 #include "agent/xfrin.h"
 #include "common/log.h"
 #include "common/rdata.h"
@@ -36,7 +45,7 @@
 #define DEFAULT_RETRY_MIN 1.0
 #define BUF_LEN (LS_MSG_MAXLEN + 2)
 
-enum step { ST_IDLE, ST_CONNECT, ST_SOA, ST_XFR };
+enum step { ST_IDLE, ST_CONNECT, ST_TLS, ST_SOA, ST_XFR };
 
 struct xzone {
 	struct ls_xfrin *x;
@@ -71,6 +80,14 @@ struct xzone {
 	uint8_t *wbuf, *rbuf;
 	size_t wlen, woff, rlen;
 	char source[128];
+	SSL *ssl; /* XoT: the TLS stream over fd, NULL for plain TCP */
+};
+
+/* A TLS remote's client context, or why there is none. */
+struct tlsctx {
+	const struct ls_config_remote *remote;
+	SSL_CTX *ctx; /* NULL: the configuration cannot be used (why) */
+	char why[LS_TLS_WHY_LEN];
 };
 
 struct ls_xfrin {
@@ -80,6 +97,8 @@ struct ls_xfrin {
 	struct ls_xfrin_opts opts;
 	struct xzone **zones;
 	size_t nzones, cap;
+	struct tlsctx *tls; /* one per TLS remote of cfg */
+	size_t ntls;
 };
 
 static uint64_t unix_now(void)
@@ -109,6 +128,8 @@ static void attempt_close(struct xzone *z)
 
 	ev_io_stop(loop, &z->io);
 	ev_timer_stop(loop, &z->stall);
+	ls_tls_close(z->ssl);
+	z->ssl = NULL;
 	if (z->fd >= 0)
 		close(z->fd);
 	z->fd = -1;
@@ -218,7 +239,9 @@ static void attempt_fail(struct xzone *z, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pr_warn("zone %s: %s from %s: %s; version discarded", z->name,
-		z->step == ST_XFR ? (z->qtype == LS_TYPE_IXFR ? "IXFR" : "AXFR") : "SOA query",
+		z->step == ST_XFR ? (z->qtype == LS_TYPE_IXFR ? "IXFR" : "AXFR") :
+		z->step == ST_TLS ? "connection" :
+				    "SOA query",
 		z->source, msg);
 	next_address(z);
 }
@@ -420,25 +443,11 @@ static void on_xfr(struct xzone *z, const struct ls_msg *m)
 	refresh_done(z, r == 0 || r == -EALREADY);
 }
 
-static void on_readable(struct xzone *z)
+/* Handle the complete messages in rbuf (plain TCP and TLS alike). */
+static void process_rbuf(struct xzone *z)
 {
 	struct ls_msg m;
-	ssize_t n;
 
-	n = read(z->fd, z->rbuf + z->rlen, BUF_LEN - z->rlen);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		attempt_fail(z, "read: %s", strerror(errno));
-		return;
-	}
-	if (n == 0) {
-		attempt_fail(z, "connection closed %s",
-			     z->step == ST_XFR ? "before the end of the stream" : "early");
-		return;
-	}
-	z->rlen += (size_t)n;
-	arm_stall(z);
 	while (z->fd >= 0 && z->rlen >= 2) {
 		size_t len = rd16(z->rbuf);
 		enum step step = z->step;
@@ -465,6 +474,142 @@ static void on_readable(struct xzone *z)
 	}
 }
 
+static void closed_early(struct xzone *z)
+{
+	attempt_fail(z, "connection closed %s",
+		     z->step == ST_XFR ? "before the end of the stream" : "early");
+}
+
+static void on_readable(struct xzone *z)
+{
+	ssize_t n;
+
+	n = read(z->fd, z->rbuf + z->rlen, BUF_LEN - z->rlen);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		attempt_fail(z, "read: %s", strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		closed_early(z);
+		return;
+	}
+	z->rlen += (size_t)n;
+	arm_stall(z);
+	process_rbuf(z);
+}
+
+static void tls_wait(struct xzone *z, enum ls_tls_want want)
+{
+	set_events(z, want == LS_TLS_WANT_WRITE ? EV_WRITE : EV_READ);
+}
+
+/*
+ * The TLS stream after the handshake: write what is queued, then read
+ * until OpenSSL asks to wait. A handler may queue the next query (the
+ * transfer after the SOA answer); it is written in the same round.
+ */
+static void tls_io(struct xzone *z)
+{
+	char why[LS_TLS_WHY_LEN];
+	enum ls_tls_want want = LS_TLS_WANT_READ;
+	ssize_t n;
+
+	for (;;) {
+		while (z->woff < z->wlen) {
+			n = ls_tls_write(z->ssl, z->wbuf + z->woff, z->wlen - z->woff, &want, why,
+					 sizeof(why));
+			if (n == -EAGAIN) {
+				tls_wait(z, want);
+				return;
+			}
+			if (n < 0) {
+				attempt_fail(z, "%s", why);
+				return;
+			}
+			z->woff += (size_t)n;
+			arm_stall(z);
+		}
+		if (z->rlen >= BUF_LEN) {
+			attempt_fail(z, "message longer than a DNS message can be");
+			return;
+		}
+		n = ls_tls_read(z->ssl, z->rbuf + z->rlen, BUF_LEN - z->rlen, &want, why,
+				sizeof(why));
+		if (n == -EAGAIN) {
+			tls_wait(z, want);
+			return;
+		}
+		if (n < 0) {
+			attempt_fail(z, "%s", why);
+			return;
+		}
+		if (n == 0) {
+			closed_early(z);
+			return;
+		}
+		z->rlen += (size_t)n;
+		arm_stall(z);
+		process_rbuf(z);
+		if (z->fd < 0 || z->step == ST_IDLE)
+			return;
+	}
+}
+
+static const struct tlsctx *tls_of(const struct ls_xfrin *x, const struct ls_config_remote *r)
+{
+	for (size_t i = 0; i < x->ntls; i++) {
+		if (x->tls[i].remote == r)
+			return &x->tls[i];
+	}
+	return NULL;
+}
+
+/* Connected: start the TLS handshake (the SOA query waits in wbuf). */
+static void tls_start(struct xzone *z)
+{
+	const struct ls_config_remote *r = z->primaries[z->prim];
+	const struct tlsctx *t = tls_of(z->x, r);
+	int err;
+
+	z->step = ST_TLS;
+	if (!t || !t->ctx) {
+		attempt_fail(z, "no TLS context for remote '%s': %s", r->id,
+			     t ? t->why : "not built for this configuration");
+		return;
+	}
+	err = ls_tls_client_new(t->ctx, r, &r->addrs[z->addr], z->fd, &z->ssl);
+	if (err) {
+		attempt_fail(z, "TLS: %s", strerror(-err));
+		return;
+	}
+}
+
+static void tls_handshake(struct xzone *z)
+{
+	const struct ls_config_remote *r = z->primaries[z->prim];
+	char why[LS_TLS_WHY_LEN];
+	enum ls_tls_want want = LS_TLS_WANT_READ;
+	int err = ls_tls_handshake(z->ssl, r, &want, why, sizeof(why));
+
+	if (err == -EAGAIN) {
+		tls_wait(z, want);
+		return;
+	}
+	if (err) {
+		attempt_fail(z, "%s", why);
+		return;
+	}
+	arm_stall(z);
+	pr_debug("zone %s: TLS to %s: %s, %s%s", z->name, z->source, SSL_get_version(z->ssl),
+		 SSL_get_cipher_name(z->ssl),
+		 r->tls_ca || r->tls_pin_count ? ", server authenticated" :
+						 ", server not authenticated (opportunistic)");
+	z->step = ST_SOA;
+	tls_io(z);
+}
+
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct xzone *z = w->data;
@@ -478,8 +623,22 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 			attempt_fail(z, "connect: %s", strerror(soerr));
 			return;
 		}
-		z->step = ST_SOA;
 		arm_stall(z);
+		if (z->primaries[z->prim]->tls) {
+			tls_start(z);
+			if (z->fd >= 0 && z->step == ST_TLS)
+				tls_handshake(z);
+			return;
+		}
+		z->step = ST_SOA;
+	}
+	if (z->step == ST_TLS) {
+		tls_handshake(z);
+		return;
+	}
+	if (z->ssl) {
+		tls_io(z);
+		return;
 	}
 	if ((revents & EV_WRITE) && z->woff < z->wlen) {
 		ssize_t n = write(z->fd, z->wbuf + z->woff, z->wlen - z->woff);
@@ -514,7 +673,8 @@ static void start_attempt(struct xzone *z)
 	char addr[LS_CONFIG_ADDR_STRLEN];
 	int err;
 
-	snprintf(z->source, sizeof(z->source), "%s", ls_config_addr_str(a, addr, sizeof(addr)));
+	snprintf(z->source, sizeof(z->source), "%s%s", ls_config_addr_str(a, addr, sizeof(addr)),
+		 r->tls ? " over TLS" : "");
 	z->step = ST_CONNECT;
 	z->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (z->fd < 0) {
@@ -609,10 +769,56 @@ static struct xzone *find(const struct ls_xfrin *x, const uint8_t *origin)
 	return NULL;
 }
 
+static void free_tls(struct tlsctx *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		SSL_CTX_free(t[i].ctx);
+	free(t);
+}
+
+/*
+ * The client contexts of @cfg's TLS remotes, replacing the old ones (a
+ * connection in flight keeps its own reference to its context). A remote
+ * whose context cannot be built is logged once here; its transfers fail
+ * with the reason. Returns 0 or -ENOMEM.
+ */
+static int build_tls(struct ls_xfrin *x, const struct ls_config *cfg)
+{
+	struct tlsctx *t;
+	size_t n = 0;
+
+	t = calloc(cfg->remote_count + 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->remote_count; i++) {
+		const struct ls_config_remote *r = &cfg->remotes[i];
+
+		if (!r->tls)
+			continue;
+		t[n].remote = r;
+		if (ls_tls_client_ctx_new(r, &t[n].ctx, t[n].why, sizeof(t[n].why)))
+			pr_err("remote '%s': TLS cannot be set up: %s; transfers from it will fail",
+			       r->id, t[n].why);
+		else if (!r->tls_ca && !r->tls_pin_count)
+			pr_notice("remote '%s': XoT without tls-ca or tls-pin-sha256: encrypted, "
+				  "the server not authenticated (opportunistic; TSIG still "
+				  "authenticates the data)",
+				  r->id);
+		n++;
+	}
+	free_tls(x->tls, x->ntls);
+	x->tls = t;
+	x->ntls = n;
+	return 0;
+}
+
 static int build(struct ls_xfrin *x, const struct ls_config *cfg)
 {
 	size_t n = 0;
+	int err = build_tls(x, cfg);
 
+	if (err)
+		return err;
 	x->cap = cfg->zone_count + cfg->catalog_count + 1;
 	x->zones = calloc(x->cap, sizeof(*x->zones));
 	if (!x->zones)
@@ -678,6 +884,7 @@ void ls_xfrin_free(struct ls_xfrin *x)
 	for (size_t i = 0; i < x->nzones; i++)
 		zone_free(x->zones[i]);
 	free(x->zones);
+	free_tls(x->tls, x->ntls);
 	free(x);
 }
 

@@ -185,15 +185,45 @@ const char *ls_zreason_name(enum ls_zreason r)
 
 /* ---- time --------------------------------------------------------------------- */
 
+uint64_t ls_zonemgr_utc_to_tai_with(uint64_t at_unix, uint32_t at_nsec, int64_t tai, int leap_state,
+				    uint64_t now_unix)
+{
+	/* the kernel applies an announced leap at the first UTC midnight it reaches */
+	uint64_t midnight = (now_unix / 86400 + 1) * 86400;
+	int64_t secs;
+
+	if (at_unix >= midnight) {
+		/* from that midnight on, CLOCK_TAI - CLOCK_REALTIME is one more (or less) */
+		if (leap_state == TIME_INS)
+			tai++;
+		else if (leap_state == TIME_DEL)
+			tai--;
+	}
+	if (at_unix > (uint64_t)INT64_MAX / NS_PER_S - 2 * 86400 || tai > 86400 || tai < -86400)
+		return LS_TIME_NEVER - 1; /* year 2262 or an absurd offset: never, in practice */
+	secs = (int64_t)at_unix + tai;
+	if (secs < 0)
+		return at_nsec; /* before the epoch on CLOCK_TAI: long passed */
+	return (uint64_t)secs * NS_PER_S + at_nsec;
+}
+
 uint64_t ls_zonemgr_utc_to_tai(uint64_t at_unix, uint32_t at_nsec)
 {
 	struct timex tx = { 0 };
-	int64_t tai = 0;
+	int state;
 
-	/* modes = 0 only reads; tai is 0 unless a leap-second table was loaded */
-	if (adjtimex(&tx) >= 0)
-		tai = tx.tai;
-	return (at_unix + (uint64_t)tai) * NS_PER_S + at_nsec;
+	/*
+	 * modes = 0 only reads. tai is 0 unless a leap-second table was
+	 * loaded; the return value is the leap state (TIME_INS / TIME_DEL while
+	 * a leap second is announced for the coming midnight, TIME_OOP during
+	 * it, when tai has already moved). tx.time is the UTC the offset and
+	 * the state belong to, read in the same call.
+	 */
+	state = adjtimex(&tx);
+	if (state < 0)
+		return ls_zonemgr_utc_to_tai_with(at_unix, at_nsec, 0, TIME_OK, 0);
+	return ls_zonemgr_utc_to_tai_with(at_unix, at_nsec, tx.tai, state,
+					  (uint64_t)tx.time.tv_sec);
 }
 
 static uint64_t now_tai(const struct ls_zonemgr *m)
@@ -1450,14 +1480,14 @@ int ls_zonemgr_plan(struct ls_zonemgr *m, const uint8_t *origin, uint32_t serial
 			z->name, serial, live);
 		return -ESTALE;
 	}
+	hold_if_missed(m, z, now_tai(m));
+	/* T is converted to CLOCK_TAI here, once (set_plan); the log shows that value */
+	set_plan(m, z, serial, at_unix, at_nsec, true);
 	pr_notice("zone %s: plan accepted: serial %" PRIu32 " at %" PRIu64 ".%09" PRIu32
 		  " UTC (TAI %" PRIu64 " ns)%s",
-		  z->name, serial, at_unix, at_nsec, ls_zonemgr_utc_to_tai(at_unix, at_nsec),
-		  ls_zonemgr_utc_to_tai(at_unix, at_nsec) <= now_tai(m) ?
-			  ", T already passed: serving it once verified" :
-			  "");
-	hold_if_missed(m, z, now_tai(m));
-	set_plan(m, z, serial, at_unix, at_nsec, true);
+		  z->name, serial, at_unix, at_nsec, z->plan.at_tai_ns,
+		  z->plan.at_tai_ns <= now_tai(m) ? ", T already passed: serving it once verified" :
+						    "");
 	refresh(m, z, now_tai(m));
 	return 0;
 }
@@ -1539,6 +1569,13 @@ static void fill_info(const struct ls_zonemgr *m, const struct mzone *z, struct 
 	out->verify_failures = z->verify_failures;
 	out->switches = z->switches;
 	out->withdrawals = z->withdrawals;
+	{
+		struct ls_zoneset_switch sw = { .at = LS_TIME_NEVER };
+
+		ls_zoneset_switch_info(m->zones, z->origin, &sw);
+		out->switch_at_tai_ns = sw.at;
+		out->first_next_slow_ns = sw.first_next_ns;
+	}
 }
 
 int ls_zonemgr_info(const struct ls_zonemgr *m, size_t i, struct ls_zinfo *out)

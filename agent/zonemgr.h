@@ -80,6 +80,16 @@ struct ls_zinfo {
 	char last_source[128]; /* "file /etc/...", "axfr 198.51.100.10@53", "spool ..." */
 	uint64_t last_transfer_unix;
 	uint64_t offers, verify_failures, switches, withdrawals;
+	/*
+	 * The last switch and where it happened (docs/clock.md): its T
+	 * (LS_TIME_NEVER: none yet), and the CLOCK_TAI time of the first
+	 * answer from the generation staged for it, per path (0: none yet).
+	 * The zone manager fills the slow path's (ls_zoneset_switch_info());
+	 * the daemon adds the data plane's.
+	 */
+	uint64_t switch_at_tai_ns;
+	uint64_t first_next_slow_ns;
+	uint64_t first_next_xdp_ns;
 };
 
 /* Serve / withdraw events, for hooks and logs. @origin NULL: all zones. */
@@ -202,5 +212,15 @@ size_t ls_zonemgr_pending(const struct ls_zonemgr *m);
  * leap-second table is loaded) is added, as CLOCK_TAI itself does.
  */
 uint64_t ls_zonemgr_utc_to_tai(uint64_t at_unix, uint32_t at_nsec);
+
+/**
+ * The conversion itself, for tests: @tai is adjtimex()'s tai, @leap_state
+ * its return value (TIME_INS / TIME_DEL: a leap second at the end of the
+ * UTC day of @now_unix, after which CLOCK_TAI - CLOCK_REALTIME is one more
+ * or one less), so a T after that midnight gets the offset that will then
+ * be in force (docs/clock.md). A T past 2262 gives LS_TIME_NEVER - 1.
+ */
+uint64_t ls_zonemgr_utc_to_tai_with(uint64_t at_unix, uint32_t at_nsec, int64_t tai, int leap_state,
+				    uint64_t now_unix);
 
 #endif

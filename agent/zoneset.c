@@ -32,6 +32,15 @@ struct entry {
 	struct ls_zone_ctl ctl;
 	bool not_served; /* held and transferred, never answered (catalogs) */
 	bool hold_live; /* the live generation may not answer (ls_zoneset_hold_live) */
+	/*
+	 * The last switch (ls_zoneset_switch_info()): its T, the generation
+	 * staged for it (still named after promotion, when it became live),
+	 * and the batch time of the first lookup that answered from it.
+	 */
+	uint64_t sw_at;
+	uint32_t sw_gen;
+	uint64_t sw_first;
+	bool sw_promoted; /* the generation staged for sw_at became live */
 };
 
 struct slot {
@@ -209,6 +218,7 @@ static int insert(struct ls_zoneset *zs, const uint8_t *origin, struct entry **o
 	e->hash = ls_dname_hash(e->origin);
 	e->ctl.switch_at = LS_TIME_NEVER;
 	e->ctl.withdraw_at = LS_TIME_NEVER;
+	e->sw_at = LS_TIME_NEVER;
 	e->ctl.zone_id = zs->next_zone_id++;
 	i = probe(zs, e->origin, e->origin_len, e->hash);
 	zs->slots[i].hash = e->hash;
@@ -325,6 +335,19 @@ int ls_zoneset_stage_next(struct ls_zoneset *zs, const uint8_t *origin, struct l
 	e->next = next;
 	e->ctl.next_gen = next ? zs->next_gen_id++ : 0;
 	e->ctl.switch_at = switch_at;
+	/*
+	 * A new T starts a new record; the same T re-staged (the plan's data
+	 * arriving) keeps it. Dropping a plan (LS_TIME_NEVER) keeps the last
+	 * switch on record: it is what the operator still wants to see.
+	 */
+	if (switch_at != LS_TIME_NEVER) {
+		if (switch_at != e->sw_at) {
+			e->sw_at = switch_at;
+			e->sw_first = 0;
+			e->sw_promoted = false;
+		}
+		e->sw_gen = e->ctl.next_gen;
+	}
 	zs->changes++;
 	return 0;
 
@@ -371,6 +394,7 @@ size_t ls_zoneset_promote(struct ls_zoneset *zs, uint64_t now)
 		 * answers from live, which is the same generation: no query
 		 * sees a difference.
 		 */
+		e->sw_promoted = e->sw_promoted || e->ctl.next_gen == e->sw_gen;
 		ls_zone_free(e->live);
 		e->live = e->next;
 		e->next = NULL;
@@ -409,12 +433,25 @@ uint64_t ls_zoneset_now(const struct ls_zoneset *zs)
 	return zs->now;
 }
 
+/*
+ * Note the first answer from the generation staged for the last switch. It
+ * is the time the rule decided with (the batch time), so by construction
+ * it is never before T; the record is there to show it, and how late after
+ * T the first such answer went out. Once per switch: one comparison per
+ * lookup otherwise.
+ */
+static void note_answer(struct ls_zoneset *zs, struct entry *e, uint32_t gen)
+{
+	if (!e->sw_first && gen && gen == e->sw_gen)
+		e->sw_first = zs->now ? zs->now : 1;
+}
+
 const struct ls_zone *ls_zoneset_lookup(void *ctx, const uint8_t *qname_lower, bool *silent)
 {
-	const struct ls_zoneset *zs = ctx;
+	struct ls_zoneset *zs = ctx;
 	const uint8_t *name = qname_lower;
 	int labels = ls_dname_labels(qname_lower);
-	const struct entry *e;
+	struct entry *e;
 
 	*silent = false;
 	if (labels < zs->min_labels)
@@ -433,8 +470,10 @@ const struct ls_zone *ls_zoneset_lookup(void *ctx, const uint8_t *qname_lower, b
 		e = s->e;
 		switch (ls_ctl_decide(&e->ctl, zs->now, LS_TIME_NEVER)) {
 		case LS_CTL_LIVE:
+			note_answer(zs, e, e->ctl.live_gen);
 			return e->live;
 		case LS_CTL_NEXT:
+			note_answer(zs, e, e->ctl.next_gen);
 			return e->next;
 		case LS_CTL_DROP:
 			break;
@@ -472,6 +511,19 @@ int ls_zoneset_ctl(const struct ls_zoneset *zs, const uint8_t *origin, struct ls
 	if (!e)
 		return -ENOENT;
 	*ctl = e->ctl;
+	return 0;
+}
+
+int ls_zoneset_switch_info(const struct ls_zoneset *zs, const uint8_t *origin,
+			   struct ls_zoneset_switch *out)
+{
+	const struct entry *e = find(zs, origin);
+
+	if (!e)
+		return -ENOENT;
+	out->at = e->sw_at;
+	out->first_next_ns = e->sw_at == LS_TIME_NEVER ? 0 : e->sw_first;
+	out->promoted = e->sw_promoted;
 	return 0;
 }
 

@@ -6,7 +6,9 @@
  * pointers, owned by the set from the moment they are handed over) and the
  * zone's struct ls_zone_ctl (ebpf/lockstep.h: switch time T, withdrawal
  * time, ready flag, generation ids); the longest-suffix lookup of a query
- * name; the time of the current batch of packets; and the engine's lookup
+ * name; the time of the current batch of packets; the slow path's record of
+ * the last switch per zone (its first answer from the generation staged
+ * for T, ls_zoneset_switch_info()); and the engine's lookup
  * callback, which applies ls_ctl_decide() — the one time rule — to every
  * query. What goes in comes from the zone manager (agent/zonemgr.h), which
  * verifies every version first.
@@ -180,6 +182,25 @@ bool ls_zoneset_served(const struct ls_zoneset *zs, const uint8_t *origin);
  * Returns 0 or -ENOENT.
  */
 int ls_zoneset_ctl(const struct ls_zoneset *zs, const uint8_t *origin, struct ls_zone_ctl *ctl);
+
+/*
+ * The last switch of a zone as the slow path saw it (docs/clock.md,
+ * "Where the switch happened"): @at is the T of the last plan staged
+ * (CLOCK_TAI ns; LS_TIME_NEVER: never one), @first_next_ns the batch time
+ * (ls_zoneset_tick()) of the first lookup that answered from the
+ * generation staged for that T — as next, or as live after promotion —
+ * or 0 when none has yet; @promoted once that generation became the live
+ * one. A new T resets it; dropping a plan does not.
+ */
+struct ls_zoneset_switch {
+	uint64_t at;
+	uint64_t first_next_ns;
+	bool promoted; /* that generation was promoted to live (the switch is done) */
+};
+
+/** Fill @out for @origin. Returns 0 or -ENOENT. */
+int ls_zoneset_switch_info(const struct ls_zoneset *zs, const uint8_t *origin,
+			   struct ls_zoneset_switch *out);
 
 /** The live (or next) generation of @origin; NULL when none or no such zone. */
 const struct ls_zone *ls_zoneset_live(const struct ls_zoneset *zs, const uint8_t *origin);

@@ -87,6 +87,7 @@ struct ctx {
 	const struct yn **key_pos, **remote_pos, **catalog_pos, **zone_pos;
 	const struct yn *key; /* the key whose value is being parsed */
 	const struct yn *xdp_node; /* service.xdp, if given */
+	const struct yn *admin_tls_node; /* the first admin.tls-* key given */
 	bool http_off;
 };
 
@@ -1052,9 +1053,45 @@ static void admin_http(struct ctx *c, const char *path, const struct yn *v, void
 	get_addr(c, path, v, 8053, &c->cfg->admin.http);
 }
 
+static void admin_tls_listen(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config *cfg = c->cfg;
+	struct items it;
+
+	if (!c->admin_tls_node)
+		c->admin_tls_node = c->key;
+	if (!get_list(c, path, v, &it))
+		return;
+	cfg->admin.tls_listen = alloc_array(c, it.n, sizeof(*cfg->admin.tls_listen));
+	if (!cfg->admin.tls_listen)
+		return;
+	for (size_t i = 0; i < it.n; i++) {
+		if (get_addr(c, path, it.v[i], 853,
+			     &cfg->admin.tls_listen[cfg->admin.tls_listen_count]))
+			cfg->admin.tls_listen_count++;
+	}
+}
+
+static void admin_tls_certificate(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	if (!c->admin_tls_node)
+		c->admin_tls_node = c->key;
+	get_abs_path(c, path, v, &c->cfg->admin.tls_certificate);
+}
+
+static void admin_tls_key(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	if (!c->admin_tls_node)
+		c->admin_tls_node = c->key;
+	get_abs_path(c, path, v, &c->cfg->admin.tls_key);
+}
+
 static const struct field admin_fields[] = {
 	{ "listen", false, admin_listen },
 	{ "http", false, admin_http },
+	{ "tls-listen", false, admin_tls_listen },
+	{ "tls-certificate", false, admin_tls_certificate },
+	{ "tls-key", false, admin_tls_key },
 };
 
 /* ---- clock -------------------------------------------------------------- */
@@ -1307,8 +1344,93 @@ static void remote_address(struct ctx *c, const char *path, const struct yn *v, 
 	if (!r->addrs)
 		return;
 	for (size_t i = 0; i < it.n; i++) {
-		if (get_addr(c, path, it.v[i], 53, &r->addrs[r->addr_count]))
-			r->addr_count++;
+		struct ls_config_addr *a = &r->addrs[r->addr_count];
+
+		if (!get_addr(c, path, it.v[i], 53, a))
+			continue;
+		/*
+		 * No @PORT: port 0 until finish() knows whether this is a TLS
+		 * remote (853) or not (53); keys come in any order.
+		 */
+		if (!strchr(it.v[i]->str, '@')) {
+			if (a->ss.ss_family == AF_INET)
+				((struct sockaddr_in *)&a->ss)->sin_port = 0;
+			else
+				((struct sockaddr_in6 *)&a->ss)->sin6_port = 0;
+		}
+		r->addr_count++;
+	}
+}
+
+static void remote_tls(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	static const char *const names[] = { "false", "true", NULL };
+	struct ls_config_remote *r = obj;
+	int i = get_enum(c, path, v, names, "true or false");
+
+	if (i >= 0)
+		r->tls = i == 1;
+}
+
+static void remote_tls_ca(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	get_abs_path(c, path, v, &((struct ls_config_remote *)obj)->tls_ca);
+}
+
+static void remote_tls_hostname(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_remote *r = obj;
+	const char *s = scalar(c, path, v);
+	struct qbuf q;
+	size_t len;
+
+	if (!s)
+		return;
+	/* a host name as certificates carry it (RFC 6125): no escapes, no spaces */
+	len = strlen(s);
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_')) {
+			len = 0;
+			break;
+		}
+	}
+	if (len == 0 || len > 253) {
+		err_at(c, v, "%s: '%s' is not a host name", path, qn(&q, v));
+		return;
+	}
+	set_str(c, &r->tls_hostname, s);
+}
+
+/* base64 of the SHA-256 of the SubjectPublicKeyInfo (as kdig +tls-pin, RFC 7858 §4.2) */
+static void remote_tls_pin(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_remote *r = obj;
+	struct items it;
+
+	if (!get_list(c, path, v, &it))
+		return;
+	if (it.n == 0) {
+		err_at(c, v, "%s: needs at least one pin", path);
+		return;
+	}
+	r->tls_pins = alloc_array(c, it.n, sizeof(*r->tls_pins));
+	if (!r->tls_pins)
+		return;
+	for (size_t i = 0; i < it.n; i++) {
+		const char *s = scalar(c, path, it.v[i]);
+		uint8_t buf[36];
+		size_t len;
+
+		if (!s)
+			continue;
+		if (it.v[i]->len != 44 || b64_decode(s, 44, buf, &len) || len != 32) {
+			err_at(c, it.v[i], "%s: expected the base64 of a SHA-256 digest", path);
+			continue;
+		}
+		memcpy(r->tls_pins[r->tls_pin_count++], buf, 32);
 	}
 }
 
@@ -1324,7 +1446,46 @@ static const struct field remote_fields[] = {
 	{ "id", true, remote_id },
 	{ "address", true, remote_address },
 	{ "key", false, remote_key },
+	{ "tls", false, remote_tls },
+	{ "tls-ca", false, remote_tls_ca },
+	{ "tls-hostname", false, remote_tls_hostname },
+	{ "tls-pin-sha256", false, remote_tls_pin },
 };
+
+/* Ports of remote addresses written without one, and the TLS keys' coherence. */
+static void finish_remotes(struct ctx *c)
+{
+	struct ls_config *cfg = c->cfg;
+
+	for (size_t i = 0; i < cfg->remote_count; i++) {
+		struct ls_config_remote *r = &cfg->remotes[i];
+		const struct yn *at = c->remote_pos ? c->remote_pos[i] : NULL;
+		uint16_t port = htons(r->tls ? 853 : 53);
+
+		for (size_t j = 0; j < r->addr_count; j++) {
+			struct sockaddr_storage *ss = &r->addrs[j].ss;
+			in_port_t *p = ss->ss_family == AF_INET ?
+					       &((struct sockaddr_in *)ss)->sin_port :
+					       &((struct sockaddr_in6 *)ss)->sin6_port;
+
+			if (*p == 0)
+				*p = port;
+		}
+		if (!r->tls && (r->tls_ca || r->tls_hostname || r->tls_pin_count))
+			report(c, at ? at->line : 0, at ? at->col : 0,
+			       "remote '%s': tls-ca, tls-hostname and tls-pin-sha256 need tls: true",
+			       r->id ? r->id : "?");
+		if (r->tls_hostname && !r->tls_ca)
+			report(c, at ? at->line : 0, at ? at->col : 0,
+			       "remote '%s': tls-hostname is checked against tls-ca's chain; "
+			       "it needs tls-ca",
+			       r->id ? r->id : "?");
+	}
+	if (c->admin_tls_node &&
+	    (!cfg->admin.tls_listen || !cfg->admin.tls_certificate || !cfg->admin.tls_key))
+		err_at(c, c->admin_tls_node,
+		       "admin: tls-listen, tls-certificate and tls-key go together");
+}
 
 /* ---- catalog ------------------------------------------------------------ */
 
@@ -1803,6 +1964,7 @@ static void finish(struct ctx *c)
 	resolve_refs(c);
 	check_duplicates(c);
 	check_catalog_groups(c);
+	finish_remotes(c);
 }
 
 /* ---- Public API ----------------------------------------------------------- */
@@ -1952,6 +2114,9 @@ void ls_config_free(struct ls_config *cfg)
 	free(cfg->service.addrs);
 	free(cfg->service.interface);
 	free(cfg->admin.listen);
+	free(cfg->admin.tls_listen);
+	free(cfg->admin.tls_certificate);
+	free(cfg->admin.tls_key);
 	free(cfg->clock.chrony_socket);
 	free(cfg->clock.socket_dir);
 	free(cfg->hooks.on_serve);
@@ -1969,6 +2134,9 @@ void ls_config_free(struct ls_config *cfg)
 	for (size_t i = 0; i < cfg->remote_count; i++) {
 		free(cfg->remotes[i].id);
 		free(cfg->remotes[i].addrs);
+		free(cfg->remotes[i].tls_ca);
+		free(cfg->remotes[i].tls_hostname);
+		free(cfg->remotes[i].tls_pins);
 	}
 	free(cfg->remotes);
 	for (size_t i = 0; i < cfg->catalog_count; i++) {

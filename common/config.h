@@ -94,6 +94,18 @@ struct ls_config_remote {
 	struct ls_config_addr *addrs; /* tried in order */
 	size_t addr_count; /* >= 1 */
 	const struct ls_config_key *key; /* NULL: no TSIG */
+	/*
+	 * XoT (RFC 9103): transfers and SOA queries to this remote over TLS 1.3
+	 * (ALPN "dot"); addresses without @PORT then default to 853. With
+	 * neither tls_ca nor pins the server is not authenticated
+	 * (opportunistic: encrypted, TSIG still authenticates the data); with
+	 * either it is (strict), and a failure ends the attempt.
+	 */
+	bool tls;
+	char *tls_ca; /* CA file (PEM) the server's chain must verify against; NULL: none */
+	char *tls_hostname; /* name the certificate must carry (and SNI); NULL: the address */
+	uint8_t (*tls_pins)[32]; /* SHA-256 of the server's SubjectPublicKeyInfo, any matches */
+	size_t tls_pin_count;
 };
 
 /* catalog.groups: members whose RFC 9432 group is @name take @zone's settings. */
@@ -149,6 +161,11 @@ struct ls_config {
 	struct {
 		struct ls_config_addr *listen;
 		size_t listen_count;
+		/* XoT listener (RFC 9103): AXFR/IXFR, SOA, NOTIFY over TLS 1.3, ALPN "dot" */
+		struct ls_config_addr *tls_listen; /* ports default to 853 */
+		size_t tls_listen_count;
+		char *tls_certificate; /* PEM chain; required with tls_listen */
+		char *tls_key; /* PEM private key; required with tls_listen */
 		bool http_enabled;
 		struct ls_config_addr http;
 	} admin;

@@ -65,6 +65,16 @@ struct {
 	__type(value, struct ls_zone_val);
 } ls_zones SEC(".maps");
 
+/* first_next: zone_id -> per-CPU time of the first query decided for next_gen
+ * (ebpf/lockstep.h); written here, read by agent/dataplane.c. LRU: a zone
+ * that is gone ages out even if the agent does not delete its record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct ls_first_next);
+} ls_first_next SEC(".maps");
+
 /* addrs: shared service address -> 1; written by agent/dataplane.c. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -103,12 +113,31 @@ struct query {
 	__u8 v6;
 };
 
+#define NAME_BUF 256 /* > LS_XDP_NAME_MAX + the mask of an offset below it (127) */
+#define OFF_MASK 127
+
+/* @off (< LS_XDP_NAME_MAX, checked by the caller) as the verifier can
+ * bound it: clang drops a mask it can prove redundant, and the check it
+ * relied on may be on a copy the verifier no longer links to this one. */
+static __always_inline __u64 name_off(__u64 off)
+{
+	asm volatile("" : "+r"(off));
+	return off & OFF_MASK;
+}
+
 /* The program's working memory (the stack has 512 octets); nobody else touches it. */
 struct scratch {
 	struct ls_ans_key key;
 	struct ls_zone_key zkey;
-	__u8 name[2 * LS_XDP_NAME_MAX]; /* lowercased query name, zero-padded */
+	/* the lowercased query name, zero-padded to 2 x LS_XDP_NAME_MAX: a
+	 * suffix at any offset < LS_XDP_NAME_MAX compares as a padded name;
+	 * the rest is only there so the verifier can bound a masked offset */
+	__u8 name[NAME_BUF];
 	__u8 lab[LS_XDP_LABELS_MAX]; /* offsets of its labels */
+	__u64 lh[LS_XDP_LABELS_MAX]; /* hash of each label (ebpf/lockstep.h) */
+	__u64 sh[2 * LS_XDP_LABELS_MAX]; /* hash of the suffix from label k; [nl]: the root */
+	__u64 cur; /* the label being hashed */
+	__u32 qsum; /* RFC 1071 sum of the query name as sent (not folded) */
 	/* Loop state kept in memory on purpose: values read back from a map
 	 * are unknown to the verifier, so it does not walk every possible
 	 * label count as a separate path. */
@@ -237,13 +266,39 @@ static __always_inline int count(__u32 idx, int action)
 
 #define PASS(reason) count(reason, XDP_PASS)
 
-/* Copy a name suffix into a key: LS_XDP_NAME_MAX octets in 8-octet words.
- * The source is zero-padded past the name, so the key is too. */
-static __always_inline void copy_name(__u8 *dst, const __u8 *src)
+/* Remember this CPU's first LS_CTL_NEXT decision for the zone: a lookup
+ * when the record is there and names @gen already, which is every query
+ * after the first. The time is written before the generation, so a reader
+ * that sees @gen sees its time (the agent reads per-CPU copies while this
+ * CPU may write; x86 stores are not reordered with each other). */
+static __always_inline void note_first_next(__u32 zone_id, __u32 gen, __u64 now)
 {
+	struct ls_first_next *f = bpf_map_lookup_elem(&ls_first_next, &zone_id);
+
+	if (f) {
+		if (f->gen == gen)
+			return;
+		f->tai_ns = now;
+		asm volatile("" ::: "memory");
+		f->gen = gen;
+		return;
+	}
+	struct ls_first_next n = { .tai_ns = now, .gen = gen };
+	bpf_map_update_elem(&ls_first_next, &zone_id, &n, BPF_NOEXIST);
+}
+
+/* Is the name a table entry holds (@stored, zero-padded) the name suffix
+ * at @q (zero-padded past the query name)? LS_XDP_NAME_MAX octets in
+ * 8-octet words, without branches: a key holds only a hash, and a hit
+ * whose name differs is a collision, which must not answer. */
+static __always_inline int name_eq(const __u8 *stored, const __u8 *q)
+{
+	__u64 d = 0;
+
 #pragma unroll
 	for (int i = 0; i < LS_XDP_NAME_MAX / 8; i++)
-		((__u64 *)dst)[i] = *(const __u64 *)(src + 8 * i);
+		d |= *(const __u64 *)(stored + 8 * i) ^ *(const __u64 *)(q + 8 * i);
+	return d == 0;
 }
 
 /* The header of body @ref, copied; -1 when there is none. */
@@ -329,6 +384,7 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 		((__u64 *)s->name)[i] = 0;
 
 	__u8 *qn = (__u8 *)(h + 1);
+	s->qsum = 0;
 	s->next = 0;
 	s->nl = 0;
 	s->qlen = 0;
@@ -337,20 +393,30 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 		if ((void *)(qn + i + 1) > end)
 			return LS_STAT_PASS_MALFORMED;
 		__u8 c = qn[i];
+		/* the name as sent, in big-endian words from DNS offset 12:
+		 * the UDP checksum of the response takes it from here */
+		s->qsum += (i & 1) ? (__u32)c : (__u32)c << 8;
 		if (i == s->next) {
+			__u32 n = s->nl;
+			/* the label before this one is complete: keep its hash */
+			if (n)
+				s->lh[(n - 1) & (LS_XDP_LABELS_MAX - 1)] = s->cur;
 			if (c == 0) {
 				s->qlen = i + 1;
 				break;
 			}
-			__u32 n = s->nl;
 			if (c > 63 || n >= LS_XDP_LABELS_MAX)
 				return LS_STAT_PASS_QNAME; /* a pointer, or too deep */
 			s->lab[n & (LS_XDP_LABELS_MAX - 1)] = i;
 			s->nl = n + 1;
 			s->next = i + 1 + c;
-		} else if (c >= 'A' && c <= 'Z') {
-			c |= 0x20;
-			s->upper = 1;
+			s->cur = ls_hash_step(0, c);
+		} else {
+			if (c >= 'A' && c <= 'Z') {
+				c |= 0x20;
+				s->upper = 1;
+			}
+			s->cur = ls_hash_step(s->cur, c);
 		}
 		s->name[i] = c;
 	}
@@ -362,6 +428,21 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 		return LS_STAT_PASS_QNAME;
 	q->qlen = len;
 	q->nlabels = nl;
+
+	/* every suffix's hash, from the root up: the zone and ancestor probes
+	 * below then only pick one */
+	__u64 hh = LS_HASH_ROOT;
+	s->sh[nl & (2 * LS_XDP_LABELS_MAX - 1)] = hh;
+	for (__u32 j = 0; j < LS_XDP_LABELS_MAX; j++) {
+		/* the count re-read from memory: a register the verifier
+		 * refined here would make every exit a different state */
+		__u32 n = s->nl;
+		if (j >= n)
+			break;
+		__u32 k = (n - 1 - j) & (LS_XDP_LABELS_MAX - 1);
+		hh = ls_hash_join(hh, s->lh[k]);
+		s->sh[k] = hh;
+	}
 
 	__u8 *qt = qn + len;
 	if ((void *)(qt + 4) > end)
@@ -518,9 +599,13 @@ int ls_xdp(struct xdp_md *ctx)
 		__u32 off = k == qp->nlabels ? qp->qlen - 1 : s->lab[k & (LS_XDP_LABELS_MAX - 1)];
 		if (off >= LS_XDP_NAME_MAX)
 			break;
-		copy_name(s->zkey.name, s->name + off);
+		s->zkey.hash = s->sh[k & (2 * LS_XDP_LABELS_MAX - 1)];
 		zv = bpf_map_lookup_elem(&ls_zones, &s->zkey);
 		if (zv) {
+			/* another origin under the same hash: this suffix is
+			 * no zone the data plane holds (the agent refused it) */
+			if (!name_eq(zv->name, s->name + name_off(off)))
+				return PASS(LS_STAT_PASS_NO_ZONE);
 			s->zlabels = labels;
 			break;
 		}
@@ -541,6 +626,8 @@ int ls_xdp(struct xdp_md *ctx)
 	enum ls_ctl_verdict v = ls_ctl_decide(&ctl, now, lease);
 	if (v == LS_CTL_DROP)
 		return count(LS_STAT_DROP_LEASE + ls_ctl_drop_reason(&ctl, now, lease), XDP_DROP);
+	if (v == LS_CTL_NEXT)
+		note_first_next(ctl.zone_id, ctl.next_gen, now);
 
 	/* The answer: this name and type, this name, or the closest existing ancestor. */
 	struct ls_ans_key *key = &s->key;
@@ -553,13 +640,17 @@ int ls_xdp(struct xdp_md *ctx)
 	key->flags = kflags;
 	key->pad = 0;
 	key->qtype = qp->qtype;
-	copy_name(key->name, s->name);
+	key->hash = s->sh[0];
 	av = bpf_map_lookup_elem(&ls_answers, key);
 	if (!av) {
 		key->qtype = LS_QTYPE_OTHER;
 		av = bpf_map_lookup_elem(&ls_answers, key);
 	}
 	if (av) {
+		/* a hash collision must not answer, and must not make the walk
+		 * below skip the name: pass */
+		if (!name_eq(av->name, s->name))
+			return PASS(LS_STAT_PASS_NOT_IN_TABLE);
 		body = av->body;
 	} else {
 		for (__u32 k = 1; k <= LS_XDP_WALK_MAX; k++) {
@@ -569,19 +660,24 @@ int ls_xdp(struct xdp_md *ctx)
 						       s->lab[k & (LS_XDP_LABELS_MAX - 1)];
 			if (off >= LS_XDP_NAME_MAX)
 				break;
-			copy_name(key->name, s->name + off);
+			key->hash = s->sh[k & (2 * LS_XDP_LABELS_MAX - 1)];
 			key->qtype = LS_QTYPE_OTHER;
 			key->flags = kflags;
 			av = bpf_map_lookup_elem(&ls_answers, key);
 			if (!av)
 				continue;
+			if (!name_eq(av->name, s->name + name_off(off)))
+				return PASS(LS_STAT_PASS_NOT_IN_TABLE);
 			body = av->below;
 			if (av->flags & LS_ANS_WILDCARD) {
 				key->qtype = qp->qtype;
 				key->flags = kflags | LS_KEY_BELOW;
 				av = bpf_map_lookup_elem(&ls_answers, key);
-				if (av)
+				if (av) {
+					if (!name_eq(av->name, s->name + name_off(off)))
+						return PASS(LS_STAT_PASS_NOT_IN_TABLE);
 					body = av->body;
+				}
 			}
 			break;
 		}
@@ -666,8 +762,12 @@ int ls_xdp(struct xdp_md *ctx)
 	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 
 	__u8 *dns = data + (dns_off & (FRAME_MAX - 1));
+	/* The body's RFC 1071 sum, as stored (compile time) plus what changes
+	 * here, in big-endian words counted from the body's first octet. */
+	__u32 bsum = 0;
 	if (!tc) {
 		__u8 *b = dns + (qend & 511);
+		bsum = qp->edns ? bh.sum : bh.sum_noopt;
 		/* pointers that move with the query name's length */
 		for (__u32 i = 0; i < LS_XDP_FIXUPS; i++) {
 			if (i >= bh.nfix)
@@ -676,15 +776,27 @@ int ls_xdp(struct xdp_md *ctx)
 			__u8 *p = b + f;
 			if ((void *)(p + 2) > end)
 				return count(LS_STAT_ERROR, XDP_DROP);
-			__u16 ptr = (__u16)((p[0] << 8 | p[1]) + qp->qlen);
+			__u16 old = (__u16)(p[0] << 8 | p[1]);
+			__u16 ptr = (__u16)(old + qp->qlen);
 			p[0] = ptr >> 8;
 			p[1] = ptr & 0xff;
+			/* an aligned word grew by qlen (it cannot wrap: a pointer
+			 * is below 0xffff - 255); one that straddles two words
+			 * counts byte-swapped: add the new, subtract the old */
+			if (f & 1)
+				bsum += (__u32)__builtin_bswap16(ptr) +
+					(__u32)(__builtin_bswap16(old) ^ 0xffff);
+			else
+				bsum += qp->qlen;
 		}
 		if (qp->edns) {
-			__u8 *fl = b + ((blen - 4) & 2047); /* the OPT's flags: DO as asked */
+			__u32 fo = (blen - 4) & 2047;
+			__u8 *fl = b + fo; /* the OPT's flags: DO as asked (stored as 0) */
 			if ((void *)(fl + 1) > end)
 				return count(LS_STAT_ERROR, XDP_DROP);
 			*fl = qp->dnssec_ok ? 0x80 : 0;
+			if (qp->dnssec_ok)
+				bsum += (fo & 1) ? 0x80 : 0x8000;
 		}
 	}
 
@@ -696,8 +808,10 @@ int ls_xdp(struct xdp_md *ctx)
 	dh->ns = bpf_htons(ns);
 	dh->ar = bpf_htons(ar);
 
+	/* Checksums by arithmetic on what this program wrote or already read:
+	 * bpf_csum_diff() and the copies it needs cost more than the sums. */
 	__u32 ulen = sizeof(struct udphdr) + dns_len;
-	__s64 sum;
+	__u32 t = IPPROTO_UDP + ulen; /* the pseudo-header, big-endian words */
 	if (!qp->v6) {
 		struct iphdr *ip = data + l2;
 		if ((void *)(ip + 1) > end)
@@ -709,13 +823,18 @@ int ls_xdp(struct xdp_md *ctx)
 		ip->ttl = 64;
 		ip->frag_off = 0; /* DF clear: RFC 3258 §2.5 */
 		ip->check = 0;
-		ip->check = csum_fold(bpf_csum_diff(0, 0, (__be32 *)ip, sizeof(*ip), 0));
-		struct {
-			__be32 s, d;
-			__u8 zero, proto;
-			__be16 len;
-		} ph = { ip->saddr, ip->daddr, 0, IPPROTO_UDP, bpf_htons(ulen) };
-		sum = bpf_csum_diff(0, 0, (__be32 *)&ph, sizeof(ph), 0);
+		/* the header's own sum, in memory order (RFC 1071 2(B)) */
+		__u16 *w = (__u16 *)ip;
+		__u32 is = 0;
+#pragma unroll
+		for (int i = 0; i < 10; i++)
+			is += w[i];
+		is = (is & 0xffff) + (is >> 16);
+		is = (is & 0xffff) + (is >> 16);
+		ip->check = (__u16)~is;
+#pragma unroll
+		for (int i = 6; i < 10; i++) /* the addresses */
+			t += bpf_ntohs(w[i]);
 	} else {
 		struct ipv6hdr *ip6 = data + l2;
 		if ((void *)(ip6 + 1) > end)
@@ -725,12 +844,10 @@ int ls_xdp(struct xdp_md *ctx)
 		ip6->daddr = a;
 		ip6->payload_len = bpf_htons(ulen);
 		ip6->hop_limit = 64;
-		struct {
-			struct in6_addr s, d;
-			__be32 len;
-			__u8 zero[3], nh;
-		} ph = { ip6->saddr, ip6->daddr, bpf_htonl(ulen), { 0, 0, 0 }, IPPROTO_UDP };
-		sum = bpf_csum_diff(0, 0, (__be32 *)&ph, sizeof(ph), 0);
+		__u16 *w = (__u16 *)&ip6->saddr;
+#pragma unroll
+		for (int i = 0; i < 16; i++) /* both addresses */
+			t += bpf_ntohs(w[i]);
 	}
 	struct udphdr *u = data + l2 + l3;
 	if ((void *)(u + 1) > end)
@@ -740,9 +857,34 @@ int ls_xdp(struct xdp_md *ctx)
 	u->dest = sp;
 	u->len = bpf_htons(ulen);
 	u->check = 0;
-	int c = ls_csum(ctx, l2 + l3, ulen, (__u32)sum);
-	if (c < 0)
-		return count(LS_STAT_ERROR, XDP_DROP);
+	int c;
+	if (tc) {
+		/* rare: the whole datagram through bpf_csum_diff() */
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+		c = ls_csum(ctx, l2 + l3, ulen, bpf_htons((__u16)t));
+		if (c < 0)
+			return count(LS_STAT_ERROR, XDP_DROP);
+	} else {
+		/* UDP header, DNS header, the question as sent (its sum taken
+		 * while parsing), type and class, and the body's sum */
+		t += ulen + bpf_ntohs(u->source) + bpf_ntohs(u->dest);
+		t += bpf_ntohs(dh->id) + rflags + 1 + an + ns + ar;
+		t += s->qsum;
+		/* a body or question tail at an odd offset pairs its octets the
+		 * other way round: its sum byte-swapped (RFC 1071 2(B)) */
+		bsum = (bsum & 0xffff) + (bsum >> 16);
+		bsum = (bsum & 0xffff) + (bsum >> 16);
+		bsum = (bsum & 0xffff) + (bsum >> 16);
+		if (qp->qlen & 1)
+			t += __builtin_bswap16(qp->qtype) + 0x0100 + __builtin_bswap16((__u16)bsum);
+		else
+			t += qp->qtype + 1 + bsum;
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+		c = bpf_htons((__u16)(~t & 0xffff));
+	}
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
 	u = data + l2 + l3;

@@ -96,13 +96,14 @@ static inline enum ls_ctl_drop_reason ls_ctl_drop_reason(const struct ls_zone_ct
 }
 
 /* ======================================================================
- * The XDP data plane's maps (docs/dataplane.md). Names are lowercased
- * uncompressed wire names, zero-padded to LS_XDP_NAME_MAX; longer query
- * names are passed to the slow path.
+ * The XDP data plane's maps (docs/dataplane.md). Keys hold a hash of a
+ * name; values hold the name itself, lowercased, uncompressed and
+ * zero-padded to LS_XDP_NAME_MAX; longer query names are passed to the
+ * slow path.
  * ====================================================================== */
 
 #ifndef LS_XDP_NAME_MAX
-#define LS_XDP_NAME_MAX 96 /* multiple of 8: keys are copied in 8-octet words */
+#define LS_XDP_NAME_MAX 96 /* multiple of 8: names are compared in 8-octet words */
 #endif
 #ifndef LS_XDP_LABELS_MAX
 #define LS_XDP_LABELS_MAX 32 /* labels of a query name the program follows */
@@ -121,16 +122,68 @@ static inline enum ls_ctl_drop_reason ls_ctl_drop_reason(const struct ls_zone_ct
 #define LS_QTYPE_OTHER 0
 
 /*
- * answers: key (generation, qtype, flags, name) -> ls_ans_val; written by
- * agent/compile.c. A generation's entries are all inserted before any
- * control entry names its id.
+ * Name hashes. A table key carries a 64-bit hash of the lowercased wire
+ * name instead of the name (16-octet keys: the kernel's jhash and key
+ * compare over 104 octets were a third of the program's time), and the
+ * value carries the name itself, which the program compares before it
+ * trusts a hit: a collision is passed to the slow path, never answered.
+ * The hash is built from label hashes combined from the right, so the
+ * program gets every suffix's hash (every zone and ancestor it may probe)
+ * from one pass over the name plus one over its labels:
+ *   label  L = fold of ls_hash_step() over (length octet, octets...)
+ *   suffix H(root) = LS_HASH_ROOT, H(label.rest) = ls_hash_join(H(rest), L)
+ * Not secret: a crafted collision only sends its own query to the slow path.
+ */
+#define LS_HASH_P 0x100000001b3ULL /* the FNV prime: octets within a label */
+#define LS_HASH_Q 0x9e3779b97f4a7c15ULL /* odd: labels onto their suffix */
+#define LS_HASH_ROOT 0x5bd1e9955bd1e995ULL
+
+static inline __u64 ls_hash_step(__u64 h, __u8 c)
+{
+	return h * LS_HASH_P + (__u64)c + 1;
+}
+
+static inline __u64 ls_hash_join(__u64 below, __u64 label)
+{
+	__u64 h = (below ^ label) * LS_HASH_Q;
+
+	return h ^ (h >> 29);
+}
+
+/* The hash of uncompressed wire name @name (at most 255 octets, labels
+ * well-formed), folding ASCII upper case as the program does. */
+static inline __u64 ls_name_hash(const __u8 *name)
+{
+	__u64 lab[128];
+	__u32 n = 0, off = 0;
+	__u64 h = LS_HASH_ROOT;
+
+	while (name[off] && n < 128 && off < 255) {
+		__u32 len = name[off];
+		__u64 l = ls_hash_step(0, (__u8)len);
+		for (__u32 i = 1; i <= len; i++) {
+			__u8 c = name[off + i];
+			l = ls_hash_step(l, (c >= 'A' && c <= 'Z') ? (__u8)(c | 0x20) : c);
+		}
+		lab[n++] = l;
+		off += 1 + len;
+	}
+	while (n)
+		h = ls_hash_join(h, lab[--n]);
+	return h;
+}
+
+/*
+ * answers: key (generation, qtype, flags, hash of the name) -> ls_ans_val
+ * holding the name; written by agent/compile.c. A generation's entries
+ * are all inserted before any control entry names its id.
  */
 struct ls_ans_key {
 	__u32 gen;
 	__u16 qtype; /* host order; LS_QTYPE_OTHER for the fallback */
 	__u8 flags; /* LS_KEY_* */
 	__u8 pad;
-	__u8 name[LS_XDP_NAME_MAX];
+	__u64 hash; /* ls_name_hash() of the name */
 };
 
 /* ls_ans_val.flags */
@@ -140,6 +193,8 @@ struct ls_ans_val {
 	__u32 body; /* answer for this name (LS_BODY_*); 0: pass */
 	__u32 below; /* answer for names below it that do not exist; 0: pass */
 	__u32 flags; /* LS_ANS_* */
+	__u32 pad;
+	__u8 name[LS_XDP_NAME_MAX]; /* lowercased, zero-padded: what the hash stands for */
 };
 
 /*
@@ -168,6 +223,11 @@ struct ls_body_hdr {
 	__u16 len; /* octets of data[] */
 	__u16 req; /* octets before the additional section (what may not be cut) */
 	__u16 nfix;
+	/* RFC 1071 sums (folded, not complemented, big-endian 16-bit words from
+	 * data[0], an odd last octet padded with zero) of data[] as stored and
+	 * of data[] without the trailing OPT: the program adds what it changes
+	 * (moved pointers, the DO bit) instead of summing the body per query */
+	__u16 sum, sum_noopt;
 	__u16 fix[LS_XDP_FIXUPS]; /* offsets in data[] of pointers to move */
 };
 
@@ -189,18 +249,45 @@ struct ls_body3 {
 };
 
 /*
- * zones: key lowercased origin -> ls_zone_val; written by agent/dataplane.c
+ * zones: key ls_name_hash() of the origin -> ls_zone_val holding the
+ * origin (compared before a hit is trusted); written by agent/dataplane.c
  * with BPF_F_LOCK, read by the program under the lock, so no reader sees
  * a half-written control entry.
+ * Why a lock and not the hash map's own element replacement: an update
+ * does insert a new element and unlink the old one, but the old one goes
+ * back to the kernel's per-CPU BPF allocator cache (kernel/bpf/memalloc.c,
+ * also without preallocation), and the next update on that CPU may reuse
+ * it at once; a reader still copying it could then see parts of another
+ * zone's entry. The lock costs about 40 ns per query here (docs/benchmarks.md);
+ * a sequence-counted copy in an mmapped array would remove it.
  */
 struct ls_zone_key {
-	__u8 name[LS_XDP_NAME_MAX];
+	__u64 hash;
 };
 
 struct ls_zone_val {
 	struct bpf_spin_lock lock;
 	__u32 labels; /* labels of the origin */
 	struct ls_zone_ctl ctl;
+	__u8 name[LS_XDP_NAME_MAX]; /* the origin, lowercased, zero-padded */
+};
+
+/*
+ * first_next: zone_id (ls_zone_ctl.zone_id) -> per-CPU ls_first_next; an
+ * LRU per-CPU hash written by the program, read (and deleted with the
+ * zone) by agent/dataplane.c (ls_dataplane_first_next()). The data plane's
+ * own record of when each CPU first decided LS_CTL_NEXT for a zone, i.e.
+ * the switch as the packets saw it (issue 7 measures per-node offsets from
+ * T with it). Written only on the LS_CTL_NEXT path, and only when the
+ * record is missing or names another generation: after the first query
+ * the cost is one lookup. The timestamp is the one the decision used,
+ * whether the query was then answered in place or passed to the slow path
+ * (which decides by the same rule).
+ */
+struct ls_first_next {
+	__u64 tai_ns; /* bpf_ktime_get_tai_ns() of that CPU's first LS_CTL_NEXT query */
+	__u32 gen; /* the next_gen it answered from */
+	__u32 pad;
 };
 
 /* addrs: the shared service addresses -> 1; written by agent/dataplane.c. */

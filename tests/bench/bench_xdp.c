@@ -180,6 +180,8 @@ static int serve(int argc, char **argv)
 	if (!z || (next_path && !(nz = load_zone(next_path))))
 		goto free_zones;
 	size_for(z, &o);
+	o.lease_ns =
+		(uint64_t)lease_ms * 1000000ull; /* pushed out before re-adoption's long steps */
 	err = ls_dataplane_open(&o, &dp);
 	if (err) {
 		fprintf(stderr, "bench_xdp: dataplane: %s\n", strerror(-err));

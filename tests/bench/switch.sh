@@ -63,7 +63,19 @@ mesh_deliver "$LS_TMP/zone.2"
 mesh_wait_all 60 zone.state staged || ls_fail "serial 2 not staged everywhere"
 [ "$(mesh_now_ns)" -lt $((T - 1000000000)) ] || ls_fail "staging took too long for T"
 ls_log "lockstep: serial 2 staged on every node; switch at T"
+answered() { mesh_status_get "$1" dataplane.outcomes.answered 2>/dev/null || echo 0; }
+for n in 1 2 3; do XDP_BEFORE[$n]=$(answered $n); done
 mesh_probe "$LS_TMP/ls" $((T - 300000000)) $((T + 300000000)) "$MESH_SHARED" 0
+# per node: the switch from the node's own time stamps (/status zone.switch),
+# the XDP path's answers during the probe, and what did not fit the maps
+for n in 1 2 3; do
+	read -r at off path x sl <<<"$(mesh_switch $n)"
+	us() { [ "$1" = - ] && echo - || awk -v d="$(($1 - at))" 'BEGIN { printf "%+.1f", d / 1e3 }'; }
+	NODE_SW[$n]="$(us "$x") | $(us "$sl") | $path"
+	NODE_XDP[$n]=$(($(answered $n) - ${XDP_BEFORE[$n]:-0}))
+	NODE_FIT[$n]=$(mesh_node_log $n | grep -c "not fit")
+	ls_log "node$n: switch $(mesh_status_get $n zone.switch); $(mesh_node_log $n | grep -c "maps grown") map growth(s), last: $(mesh_node_log $n | grep "maps grown" | tail -1 | cut -c1-40)"
+done
 for n in 1 2 3; do mesh_check "$LS_TMP/ls" $n '1+2+' "1:2:$T" >&2 || ls_fail "lockstep node$n"; done
 python3 "$MESH_PROBE" report "$LS_TMP/ls" "$T" 1 2 1 2 3 >"$LS_TMP/ls.md" 2>"$LS_TMP/ls.off"
 
@@ -108,7 +120,8 @@ done
 ls_log "baseline: three knotd, knotc zone-reload at T"
 mesh_probe "$LS_TMP/kn" $((TK - 300000000)) $((TK + 4000000000)) 192.0.2.54 0
 wait "${RELOADS[@]}"
-for n in 1 2 3; do mesh_check "$LS_TMP/kn" $n '1+2+' >&2 || ls_fail "baseline node$n did not switch in 4 s"; done
+# knotd may miss the prober's 100 ms deadline while it reloads (seen on a loaded machine): silence is allowed there
+for n in 1 2 3; do mesh_check "$LS_TMP/kn" $n '1+-*1*-*2+' >&2 || ls_fail "baseline node$n did not switch in 4 s"; done
 python3 "$MESH_PROBE" report "$LS_TMP/kn" "$TK" 1 2 1 2 3 >"$LS_TMP/kn.md" 2>"$LS_TMP/kn.off"
 
 # ---- the table ------------------------------------------------------------------------
@@ -129,6 +142,14 @@ echo "| setup | node1 switch (us from T) | node2 | node3 | mixed-serial window |
 echo "|---|---|---|---|---|"
 echo "| lockstep (plan, XDP $MESH_XDP) | $(cell "$LS_TMP/ls.off" 1) | $(cell "$LS_TMP/ls.off" 2) | $(cell "$LS_TMP/ls.off" 3) | $LS_LO .. $LS_HI us |"
 echo "| knotd + knotc zone-reload at T | $(cell "$LS_TMP/kn.off" 1) | $(cell "$LS_TMP/kn.off" 2) | $(cell "$LS_TMP/kn.off" 3) | $KN_LO .. $KN_HI us |"
+echo
+echo "Per node, from the node's own records (first answer from serial 2, us after T, per path; XDP answers during the lockstep probe; node-log lines with \"not fit\" (entries left to the slow path)):"
+echo
+echo "| node | XDP first (us) | slow path first (us) | earlier path | XDP answers in the probe | prober queries | \"not fit\" lines |"
+echo "|---|---:|---:|---|---:|---:|---:|"
+for n in 1 2 3; do
+	echo "| node$n | ${NODE_SW[$n]} | ${NODE_XDP[$n]} | $(awk -v n=$n '$1 == n' "$LS_TMP/ls" | wc -l) | ${NODE_FIT[$n]} |"
+done
 echo
 python3 - "$LS_HI" "$KN_LO" <<'EOF'
 import sys

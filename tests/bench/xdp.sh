@@ -10,12 +10,14 @@
 #     repeat count would measure the response being passed from run 2 on);
 #  2. the kernel's own statistics (run_time_ns / run_cnt, with
 #     kernel.bpf_stats_enabled) for the program attached to a veth in a
-#     namespace under dnsperf load;
+#     namespace under dnsperf load, beside the no-op program the client's
+#     veth runs on every response under the same load (the floor);
 #  3. throughput on the wire: kxdpgun (AF_XDP) from a client namespace at
 #     rising rates against lockstep's XDP path and against knotd serving the
 #     same zone (knotd with one UDP worker per core: its best); the highest
 #     rate with >= 99% answered, and whether the generator itself was the
-#     limit (it sent less than asked).
+#     limit (it sent less than asked); and the program's run_time_ns /
+#     run_cnt over lockstep's sweep (queries back to back).
 #  4. with MEMORY=1: map memory per name for a zone of 1,000,000 delegations
 #     (two NS each, unique names: no body is shared) beside knotd's resident
 #     memory for the same zone.
@@ -106,9 +108,15 @@ echo "## 2. Kernel statistics under dnsperf (veth, native XDP, $PERF_S s)"
 echo
 sysctl -qw kernel.bpf_stats_enabled=1
 progid=$(ip -n "$lsn" -j link show ls0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')
+# the client's veth runs the no-op program on every response: the floor
+# of what run_time_ns/run_cnt reports under the same load (the statistics'
+# own clock reads, a cold start per packet)
+noopid=$(ip -n "$client" -j link show lc0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')
 read -r t0 c0 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
+read -r p0 q0 < <(bpftool prog show id "$noopid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
 ip netns exec "$client" dnsperf -s 192.0.2.53 -d "$LS_TMP/q.txt" -l "$PERF_S" -c 8 -t 1 >"$LS_TMP/perf.log" 2>&1
 read -r t1 c1 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
+read -r p1 q1 < <(bpftool prog show id "$noopid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
 sysctl -qw kernel.bpf_stats_enabled=0
 qps=$(awk '/Queries per second/ {print $4}' "$LS_TMP/perf.log")
 lost=$(awk '/Queries lost/ {print $3}' "$LS_TMP/perf.log")
@@ -126,6 +134,7 @@ echo "| server | queries | CPU ns per query | how measured | dnsperf qps | lost 
 echo "|---|---|---|---|---|---|"
 echo "| lockstep XDP | $((c1 - c0)) | $xns | run_time_ns/run_cnt | $qps | $lost |"
 echo "| knotd (UDP) | $kresp | $kns | utime+stime / responses | $kqps | |"
+echo "| no-op XDP (client veth, same load) | $((q1 - q0)) | $(((p1 - p0) / (q1 - q0 > 0 ? q1 - q0 : 1))) | run_time_ns/run_cnt | | |"
 echo
 echo "knotd / XDP CPU per query: $((kns / (xns > 0 ? xns : 1)))x"
 echo
@@ -155,8 +164,16 @@ sweep() { # NAME TARGET IFACE
 }
 echo "| server | asked qps | sent | answered | answered qps | answered % |"
 echo "|---|---|---|---|---|---|"
+# the program's own statistics over the whole sweep: the cost per query
+# when queries arrive back to back (warm caches), beside part 2's
+sysctl -qw kernel.bpf_stats_enabled=1
+read -r s0 n0 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
 sweep lockstep-xdp 192.0.2.53 lc0
+read -r s1 n1 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
+sysctl -qw kernel.bpf_stats_enabled=0
 sweep knotd 198.51.100.53 kc0
+echo
+echo "lockstep XDP over its sweep: $((n1 - n0)) runs, $(((s1 - s0) / (n1 - n0 > 0 ? n1 - n0 : 1))) ns per run (run_time_ns/run_cnt)"
 echo
 if [ "${MEMORY:-0}" = 1 ]; then
 	echo "## 4. Memory for 1,000,000 delegations"

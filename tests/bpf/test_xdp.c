@@ -766,6 +766,188 @@ static void test_switch(void **state)
 	serve_live();
 }
 
+/*
+ * The data plane's own timestamp of the switch: the first query decided
+ * for the next generation is recorded per CPU, once per generation, and
+ * ls_dataplane_first_next() returns it; a generation that never answered
+ * has none.
+ */
+static void test_first_next(void **state)
+{
+	uint8_t q[600];
+	struct pkt in, out;
+	uint64_t tai, again, now = tai_now(), hour = 3600ull * 1000000000ull;
+	size_t qlen = dns_query(q, "www.example.", 1, 1232, false, 1);
+	/* a zone id no other test used, so no earlier switch left a record */
+	struct ls_zone_ctl ctl = { .switch_at = now + hour,
+				   .withdraw_at = LS_TIME_NEVER,
+				   .live_gen = gen_live,
+				   .next_gen = gen_next,
+				   .flags = LS_CTL_HAS_LIVE | LS_CTL_NEXT_READY,
+				   .zone_id = 4242 };
+
+	_Static_assert(sizeof(struct ls_first_next) == 16, "first_next layout");
+	wrap(&in, q, qlen, false, V_PLAIN);
+
+	/* T ahead: live answers, nothing recorded */
+	assert_int_equal(ls_dataplane_set_zone(dp, origin, &ctl), 0);
+	assert_int_equal(run(&in, &out), XDP_TX);
+	assert_int_equal(ls_dataplane_first_next(dp, origin, gen_next, &tai), -ENOENT);
+
+	/* T passed (switch_at in the past), next ready: the first next answer is recorded */
+	ctl.switch_at = now - 1;
+	assert_int_equal(ls_dataplane_set_zone(dp, origin, &ctl), 0);
+	uint64_t before = tai_now();
+	assert_int_equal(run(&in, &out), XDP_TX);
+	uint64_t after = tai_now();
+	assert_int_equal(ls_dataplane_first_next(dp, origin, gen_next, &tai), 0);
+	assert_true(tai >= before && tai <= after);
+	assert_true(tai >= ctl.switch_at);
+
+	/* later answers from the same generation leave the first one */
+	assert_int_equal(run(&in, &out), XDP_TX);
+	assert_int_equal(ls_dataplane_first_next(dp, origin, gen_next, &again), 0);
+	assert_int_equal(again, tai);
+
+	/* the record names its generation: another one has none */
+	assert_int_equal(ls_dataplane_first_next(dp, origin, gen_live, &again), -ENOENT);
+
+	/* promoted (next became live, no switch pending): the record stays */
+	ctl.live_gen = gen_next;
+	ctl.next_gen = 0;
+	ctl.switch_at = LS_TIME_NEVER;
+	ctl.flags = LS_CTL_HAS_LIVE;
+	assert_int_equal(ls_dataplane_set_zone(dp, origin, &ctl), 0);
+	assert_int_equal(run(&in, &out), XDP_TX);
+	assert_int_equal(ls_dataplane_first_next(dp, origin, gen_next, &again), 0);
+	assert_int_equal(again, tai);
+
+	/* the next switch (to another generation id, here the old live one)
+	 * records anew; this CPU's record is replaced, not kept */
+	ctl.next_gen = gen_live;
+	ctl.switch_at = now - 1;
+	ctl.flags = LS_CTL_HAS_LIVE | LS_CTL_NEXT_READY;
+	assert_int_equal(ls_dataplane_set_zone(dp, origin, &ctl), 0);
+	before = tai_now();
+	assert_int_equal(run(&in, &out), XDP_TX);
+	after = tai_now();
+	assert_int_equal(ls_dataplane_first_next(dp, origin, gen_live, &again), 0);
+	assert_true(again >= before && again <= after);
+
+	/* a zone the data plane does not hold */
+	assert_true(ls_dataplane_first_next(dp, (const uint8_t *)"\7nowhere", gen_next, &again) <
+		    0);
+	serve_live();
+	(void)state;
+}
+
+/* The fd of the program's map called @name (found through the program, as
+ * bpftool does), or -1. */
+static int map_fd(const char *name)
+{
+	__u32 ids[32];
+	struct bpf_prog_info pi = { .nr_map_ids = 32, .map_ids = (__u64)(uintptr_t)ids };
+	__u32 len = sizeof(pi);
+
+	if (bpf_obj_get_info_by_fd(ls_dataplane_prog_fd(dp), &pi, &len))
+		return -1;
+	for (__u32 i = 0; i < pi.nr_map_ids && i < 32; i++) {
+		struct bpf_map_info mi = { 0 };
+		__u32 ml = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &mi, &ml) == 0 && strcmp(mi.name, name) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/*
+ * Keys hold only a hash of the name: a hit whose stored name differs (a
+ * collision, made here by writing another name under a real key) must be
+ * passed to the slow path — not answered, and not walked past to an
+ * ancestor — and a zone entry of another origin under the hash neither
+ * answers nor lets ls_dataplane_set_zone() overwrite it.
+ */
+static void test_collision(void **state)
+{
+	uint8_t q[600];
+	struct pkt in, out;
+	uint64_t st[LS_STAT_MAX];
+	const uint8_t www[] = "\3www\7example";
+	const uint8_t other[] = "\3xyz\7example";
+	int afd = map_fd("ls_answers"), zfd = map_fd("ls_zones");
+	size_t qlen;
+
+	assert_true(afd >= 0 && zfd >= 0);
+	serve_live();
+
+	/* (gen, A, name) and (gen, OTHER, name) of www.example., kept to restore */
+	struct ls_ans_key ka = { .gen = gen_live, .qtype = 1, .hash = ls_name_hash(www) };
+	struct ls_ans_key ko = { .gen = gen_live, .qtype = LS_QTYPE_OTHER, .hash = ka.hash };
+	struct ls_ans_val va, vo, bad;
+	assert_int_equal(bpf_map_lookup_elem(afd, &ka, &va), 0);
+	assert_int_equal(bpf_map_lookup_elem(afd, &ko, &vo), 0);
+	assert_memory_equal(va.name, www, sizeof(www));
+
+	qlen = dns_query(q, "www.example.", 1, 1232, false, 1);
+	wrap(&in, q, qlen, false, V_PLAIN);
+	assert_int_equal(run(&in, &out), XDP_TX);
+
+	/* the typed entry names another name: pass, counted as not in the table */
+	bad = va;
+	memset(bad.name, 0, sizeof(bad.name));
+	memcpy(bad.name, other, sizeof(other));
+	assert_int_equal(bpf_map_update_elem(afd, &ka, &bad, BPF_EXIST), 0);
+	ls_dataplane_stats(dp, st);
+	uint64_t nit = st[LS_STAT_PASS_NOT_IN_TABLE];
+	assert_int_equal(run(&in, &out), XDP_PASS);
+	ls_dataplane_stats(dp, st);
+	assert_int_equal(st[LS_STAT_PASS_NOT_IN_TABLE], nit + 1);
+	assert_int_equal(bpf_map_update_elem(afd, &ka, &va, BPF_EXIST), 0);
+	assert_int_equal(run(&in, &out), XDP_TX);
+
+	/* an ancestor's entry names another name: a name below it that does
+	 * not exist passes instead of taking the next ancestor's NXDOMAIN */
+	qlen = dns_query(q, "nope.www.example.", 1, 1232, false, 1);
+	wrap(&in, q, qlen, false, V_PLAIN);
+	assert_int_equal(run(&in, &out), XDP_TX);
+	bad = vo;
+	memset(bad.name, 0, sizeof(bad.name));
+	memcpy(bad.name, other, sizeof(other));
+	assert_int_equal(bpf_map_update_elem(afd, &ko, &bad, BPF_EXIST), 0);
+	assert_int_equal(run(&in, &out), XDP_PASS);
+	assert_int_equal(bpf_map_update_elem(afd, &ko, &vo, BPF_EXIST), 0);
+	assert_int_equal(run(&in, &out), XDP_TX);
+
+	/* the zone's entry holds another origin under example.'s hash */
+	struct ls_zone_key zk = { .hash = ls_name_hash(origin) };
+	struct ls_zone_val zv, zbad;
+	struct ls_zone_ctl ctl;
+	assert_int_equal(bpf_map_lookup_elem_flags(zfd, &zk, &zv, BPF_F_LOCK), 0);
+	zbad = zv;
+	memset(zbad.name, 0, sizeof(zbad.name));
+	memcpy(zbad.name, "\7elpmaxe", 9);
+	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zbad, BPF_F_LOCK), 0);
+	ls_dataplane_stats(dp, st);
+	uint64_t nz = st[LS_STAT_PASS_NO_ZONE];
+	assert_int_equal(run(&in, &out), XDP_PASS);
+	ls_dataplane_stats(dp, st);
+	assert_int_equal(st[LS_STAT_PASS_NO_ZONE], nz + 1);
+	assert_int_equal(ls_dataplane_get_zone(dp, origin, &ctl), -ENOENT);
+	assert_int_equal(ls_dataplane_set_zone(dp, origin, &zv.ctl), -EEXIST);
+	assert_int_equal(ls_dataplane_remove_zone(dp, origin), -ENOENT);
+	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zv, BPF_F_LOCK), 0);
+	assert_int_equal(run(&in, &out), XDP_TX);
+
+	close(afd);
+	close(zfd);
+	serve_live();
+	(void)state;
+}
+
 /* What the daemon calls: the zone set mirrored with ls_dataplane_sync(). */
 static void test_sync(void **state)
 {
@@ -943,6 +1125,7 @@ int main(void)
 		cmocka_unit_test(test_packet_table), cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_mixed_case),   cmocka_unit_test(test_signed),
 		cmocka_unit_test(test_control),	     cmocka_unit_test(test_switch),
+		cmocka_unit_test(test_first_next),   cmocka_unit_test(test_collision),
 		cmocka_unit_test(test_sync),	     cmocka_unit_test(test_corpus),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -443,6 +443,29 @@ print(json.dumps(d) if not isinstance(d, str) else d)' "$2" "$MESH_ZONE" 2>/dev/
 }
 mesh_status_has() { [ "$(mesh_status_get "$1" "$2")" = "$3" ]; }
 
+# mesh_switch N: node N's last switch of the zone, from the node's own time
+# stamps (/status zone.switch: the data plane's per-CPU record and the slow
+# path's), one line "AT_TAI_NS OFFSET_NS PATH XDP_NS SLOW_NS", "-" for what
+# the node has not recorded. A /status fetch can time out on a loaded
+# machine: three tries before "- - - - -".
+mesh_switch() {
+	local i
+	for i in 1 2 3; do
+		mesh_switch_once "$1" && return 0
+	done
+	echo "- - - - -"
+}
+mesh_switch_once() {
+	mesh_status "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+z = [z for z in d["zones"] if z["zone"].rstrip(".") == sys.argv[1].rstrip(".")][0]
+s = z.get("switch") or {}
+f = lambda k: "-" if s.get(k) is None else str(s[k])
+print(f("at_tai_ns"), f("offset_ns"), f("path"), f("first_next_xdp_ns"), f("first_next_slow_ns"))' \
+		"$MESH_ZONE" 2>/dev/null
+}
+
 # mesh_wait_all TIMEOUT PATH VALUE: every node's /status field has VALUE
 mesh_wait_all() {
 	local n

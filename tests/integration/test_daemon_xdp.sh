@@ -51,7 +51,7 @@ service:
 admin:
   http: 127.0.0.1@8053
 clock:
-  lease: 2s
+  lease: 5s
 zone:
   - domain: example.com.
     file: $ZONE
@@ -82,7 +82,7 @@ start_agent 1
 grep -q "ready: zones loaded, data plane attached" "$LS_TMP/lockstepd.1.log" ||
 	ls_fail "READY without the data plane attached"
 ip -n "$srv" link show xs0 | grep -q "prog/xdp" || ls_fail "no XDP program on xs0"
-[ -e "$BPFFS/lockstep/ls_answers" ] || ls_fail "maps not pinned"
+[ -e "$BPFFS/lockstep/current/ls_answers" ] || ls_fail "maps not pinned"
 [ "$(metric lockstep_xdp_attached)" = 1 ] || ls_fail "/metrics: lockstep_xdp_attached is not 1"
 
 a0=$(metric "$ANSWERED")
@@ -123,10 +123,12 @@ grep -q "Queries lost: *0 " "$LS_TMP/perf-restart.txt" ||
 	{ cat "$LS_TMP/perf-restart.txt"; ls_fail "queries lost across SIGKILL + restart"; }
 ls_log "SIGKILL + restart under load: $(grep 'Queries completed' "$LS_TMP/perf-restart.txt" | xargs), none lost"
 
-# The lease: a stopped agent renews nothing; after 2 s the program drops.
+# The lease: a stopped agent renews nothing; after 5 s the program drops.
+# (5 s, not less: a restart on a loaded 2-CPU machine must fit in what is
+# left of the lease when the old agent dies, between 2/3 and all of it.)
 q mail.example.com A | grep -q "status: NOERROR" || ls_fail "no answer before SIGSTOP"
 kill -STOP "$AGENT"
-sleep 2.5
+sleep 5.5
 out=$(q mail.example.com A)
 echo "$out" | grep -q "status:" && { kill -CONT "$AGENT"; ls_fail "answered after the lease ran out: $out"; }
 kill -CONT "$AGENT"
@@ -140,7 +142,7 @@ ls_log "lease: silent while the agent was stopped, answering after SIGCONT"
 kill -TERM "$AGENT"
 wait "$AGENT" 2>/dev/null
 ip -n "$srv" link show xs0 | grep -q "prog/xdp" && ls_fail "program still attached after SIGTERM"
-[ -e "$BPFFS/lockstep/ls_answers" ] && ls_fail "pins left after SIGTERM"
+[ -e "$BPFFS/lockstep" ] && ls_fail "pins left after SIGTERM"
 out=$(q mail.example.com A)
 echo "$out" | grep -q "status:" && ls_fail "answered after a clean stop: $out"
 ls_log "SIGTERM: detached, unpinned"

@@ -3,7 +3,7 @@
  * Unit tests for common/config: every key and default, every kind of error
  * with its exact line:column, hostile YAML (aliases, nesting, several
  * documents, tabs, NULs, binary junk, a 1 MB scalar), and the exported
- * duration and ADDR@PORT parsers.
+ * duration and ADDR@PORT parsers; the XoT keys (remote tls-*, admin tls-*).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -902,6 +902,88 @@ static void test_notify_lists(void **state)
 	assert_true(has_error(text, 3, 55, "remote 's' is listed twice"));
 }
 
+/* XoT (RFC 9103): a remote's tls keys, its port default, admin.tls-*. */
+static void test_xot_options(void **state)
+{
+	static const char pin[] = "JRqCvpMgyF7bwYCYQm3yHIS2rfWvhE4cOhSNr75L7X0=";
+	char text[1024];
+	struct ls_config *cfg;
+
+	snprintf(text, sizeof(text),
+		 "node: {id: n1}\n"
+		 "admin: {tls-listen: [192.0.2.9, '192.0.2.9@8853'], tls-certificate: /c.pem,\n"
+		 "        tls-key: /k.pem}\n"
+		 "remote:\n"
+		 "  - {id: r, address: [192.0.2.1, '192.0.2.2@8853', '2001:db8::1'], tls: true,\n"
+		 "     tls-ca: /ca.pem, tls-hostname: primary.example, tls-pin-sha256: [%s, %s]}\n"
+		 "  - {address: 192.0.2.3, id: plain}\n"
+		 "  - {tls: true, id: opp, address: 192.0.2.4, tls-pin-sha256: %s}\n"
+		 "zone: [{domain: a.example., primaries: [r, plain, opp]}]\n",
+		 pin, pin, pin);
+	cfg = parse_ok(text);
+	assert_int_equal(cfg->admin.tls_listen_count, 2);
+	assert_string_equal(addr(&cfg->admin.tls_listen[0]), "192.0.2.9@853");
+	assert_string_equal(addr(&cfg->admin.tls_listen[1]), "192.0.2.9@8853");
+	assert_string_equal(cfg->admin.tls_certificate, "/c.pem");
+	assert_string_equal(cfg->admin.tls_key, "/k.pem");
+	assert_true(cfg->remotes[0].tls);
+	assert_string_equal(addr(&cfg->remotes[0].addrs[0]), "192.0.2.1@853");
+	assert_string_equal(addr(&cfg->remotes[0].addrs[1]), "192.0.2.2@8853");
+	assert_string_equal(addr(&cfg->remotes[0].addrs[2]), "2001:db8::1@853");
+	assert_string_equal(cfg->remotes[0].tls_ca, "/ca.pem");
+	assert_string_equal(cfg->remotes[0].tls_hostname, "primary.example");
+	assert_int_equal(cfg->remotes[0].tls_pin_count, 2);
+	assert_int_equal(cfg->remotes[0].tls_pins[0][0], 0x25); /* 'J','R' -> 0x25 */
+	assert_int_equal(cfg->remotes[0].tls_pins[1][31], 0x7d);
+	/* a plain remote keeps port 53, whatever the order of its keys */
+	assert_false(cfg->remotes[1].tls);
+	assert_string_equal(addr(&cfg->remotes[1].addrs[0]), "192.0.2.3@53");
+	assert_null(cfg->remotes[1].tls_ca);
+	/* tls before address: still 853 */
+	assert_true(cfg->remotes[2].tls);
+	assert_string_equal(addr(&cfg->remotes[2].addrs[0]), "192.0.2.4@853");
+	assert_null(cfg->remotes[2].tls_ca);
+	assert_int_equal(cfg->remotes[2].tls_pin_count, 1);
+	ls_config_free(cfg);
+
+	/* defaults: no TLS anywhere */
+	cfg = parse_ok("node: {id: n1}\nremote: [{id: r, address: 192.0.2.1}]\n");
+	assert_false(cfg->remotes[0].tls);
+	assert_int_equal(cfg->remotes[0].tls_pin_count, 0);
+	assert_null(cfg->remotes[0].tls_pins);
+	assert_int_equal(cfg->admin.tls_listen_count, 0);
+	assert_null(cfg->admin.tls_certificate);
+	ls_config_free(cfg);
+
+	/* hostile and inconsistent values */
+	expect_only("node: {id: n1}\nremote: [{id: r, address: 192.0.2.1, tls: yes}]\n", 2, 43,
+		    "remote.tls: bad value 'yes': expected true or false");
+	expect_only("node: {id: n1}\nremote: [{id: r, address: 192.0.2.1, tls: true, "
+		    "tls-pin-sha256: [abcd]}]\n",
+		    2, 66, "expected the base64 of a SHA-256 digest");
+	expect_only("node: {id: n1}\nremote: [{id: r, address: 192.0.2.1, tls: true, "
+		    "tls-pin-sha256: 'JRqCvpMgyF7bwYCYQm3yHIS2rfWvhE4cOhSNr75L7X0'}]\n",
+		    2, 65, "expected the base64 of a SHA-256 digest");
+	expect_only("node: {id: n1}\nremote: [{id: r, address: 192.0.2.1, tls: true, "
+		    "tls-ca: ca.pem}]\n",
+		    2, 57, "not an absolute path");
+	expect_only("node: {id: n1}\nremote: [{id: r, address: 192.0.2.1, tls: true, "
+		    "tls-ca: /ca.pem, tls-hostname: 'a b'}]\n",
+		    2, 80, "'a b' is not a host name");
+	expect_only("node: {id: n1}\nremote: [{id: r, address: 192.0.2.1, tls-ca: /ca.pem}]\n", 2,
+		    15, "remote 'r': tls-ca, tls-hostname and tls-pin-sha256 need tls: true");
+	expect_only("node: {id: n1}\nremote: [{id: r, address: 192.0.2.1, tls: true, "
+		    "tls-hostname: x.example}]\n",
+		    2, 15, "remote 'r': tls-hostname is checked against tls-ca's chain");
+	expect_only("node: {id: n1}\nadmin: {tls-listen: 192.0.2.9}\n", 2, 9,
+		    "admin: tls-listen, tls-certificate and tls-key go together");
+	expect_only("node: {id: n1}\nadmin: {tls-certificate: /c.pem, tls-key: /k.pem}\n", 2, 9,
+		    "admin: tls-listen, tls-certificate and tls-key go together");
+	expect_only("node: {id: n1}\nadmin: {tls-listen: '192.0.2.9@0', tls-certificate: /c.pem,"
+		    " tls-key: /k.pem}\n",
+		    2, 21, "bad port");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -912,7 +994,7 @@ int main(void)
 		cmocka_unit_test(test_many_errors),    cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_duration),       cmocka_unit_test(test_addr_port),
 		cmocka_unit_test(test_names),	       cmocka_unit_test(test_clock_and_hooks),
-		cmocka_unit_test(test_notify_lists),
+		cmocka_unit_test(test_notify_lists),   cmocka_unit_test(test_xot_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ struct fixture {
 	size_t nzones;
 	struct ls_server_stats server;
 	struct ls_engine_stats engine;
+	struct ls_admin_stats admin;
 	bool with_clock, with_dp;
 };
 
@@ -78,6 +79,8 @@ static int p_dp(void *ctx, struct ls_health_dataplane *dp)
 	dp->outcomes[0].packets = 42;
 	snprintf(dp->outcomes[1].name, sizeof(dp->outcomes[1].name), "drop_withdrawn");
 	dp->outcomes[1].packets = 7;
+	dp->grows = 2;
+	dp->left_out = 5;
 	return 0;
 }
 
@@ -97,6 +100,11 @@ static const struct ls_engine_stats *p_engine(void *ctx)
 	return &fx.engine;
 }
 
+static const struct ls_admin_stats *p_admin(void *ctx)
+{
+	return &fx.admin;
+}
+
 static uint64_t p_now(void *ctx)
 {
 	return NOW;
@@ -111,6 +119,7 @@ static const struct ls_health_providers providers = {
 	.lease = p_lease,
 	.server_stats = p_server,
 	.engine_stats = p_engine,
+	.admin_stats = p_admin,
 	.now_tai = p_now,
 };
 
@@ -244,6 +253,73 @@ static void test_status_json(void **state)
 	ls_buf_free(&b);
 }
 
+/* /status "switch": T, the first answer from next per path, the earlier one's offset */
+static int64_t switch_field(const char *key, const char **path)
+{
+	struct ls_buf b = { 0 };
+	struct json_object *root, *z, *sw, *v;
+	enum json_tokener_error jerr;
+	int64_t out = INT64_MIN;
+
+	assert_int_equal(ls_health_status_json(&providers, &b), 0);
+	root = json_tokener_parse_verbose(b.data, &jerr);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "zones", &v));
+	z = json_object_array_get_idx(v, 1);
+	assert_true(json_object_object_get_ex(z, "switch", &sw));
+	if (json_object_is_type(sw, json_type_null)) {
+		*path = "none";
+		goto put;
+	}
+	assert_true(json_object_object_get_ex(sw, "path", &v));
+	*path = json_object_is_type(v, json_type_null)	  ? "null" :
+		!strcmp(json_object_get_string(v), "xdp") ? "xdp" :
+							    "slow";
+	assert_true(json_object_object_get_ex(sw, key, &v));
+	if (!json_object_is_type(v, json_type_null))
+		out = json_object_get_int64(v);
+put:
+	json_object_put(root);
+	ls_buf_free(&b);
+	return out;
+}
+
+static void test_status_json_switch(void **state)
+{
+	struct ls_zinfo *z = &fx.zones[1];
+	const char *path;
+
+	/* no switch yet (zeroed, or LS_TIME_NEVER): null */
+	switch_field("offset_ns", &path);
+	assert_string_equal(path, "none");
+	z->switch_at_tai_ns = LS_TIME_NEVER;
+	switch_field("offset_ns", &path);
+	assert_string_equal(path, "none");
+	/* planned, nothing answered from next yet */
+	z->switch_at_tai_ns = 5000000000ULL;
+	assert_int_equal(switch_field("at_tai_ns", &path), 5000000000LL);
+	assert_string_equal(path, "null");
+	assert_int_equal(switch_field("offset_ns", &path), INT64_MIN);
+	assert_int_equal(switch_field("first_next_xdp_ns", &path), INT64_MIN);
+	/* only the slow path answered */
+	z->first_next_slow_ns = 5000000700ULL;
+	assert_int_equal(switch_field("offset_ns", &path), 700);
+	assert_string_equal(path, "slow");
+	/* both: the earlier one counts */
+	z->first_next_xdp_ns = 5000000042ULL;
+	assert_int_equal(switch_field("offset_ns", &path), 42);
+	assert_string_equal(path, "xdp");
+	assert_int_equal(switch_field("first_next_slow_ns", &path), 5000000700LL);
+	z->first_next_slow_ns = 5000000010ULL;
+	assert_int_equal(switch_field("offset_ns", &path), 10);
+	assert_string_equal(path, "slow");
+	/* an answer before T is shown as a negative offset, not hidden */
+	z->first_next_slow_ns = 0;
+	z->first_next_xdp_ns = 4999999000ULL;
+	assert_int_equal(switch_field("offset_ns", &path), -1000);
+	assert_string_equal(path, "xdp");
+}
+
 static void test_status_json_unknown_providers(void **state)
 {
 	const struct ls_health_providers none = { 0 };
@@ -296,9 +372,18 @@ static void test_metrics(void **state)
 {
 	struct ls_buf b = { 0 };
 
+	fx.admin.xfr_done = 3;
+	fx.admin.tls_failed = 1;
+	fx.admin.notify_refused = 9;
 	assert_int_equal(ls_health_metrics(&providers, &b), 0);
 	check_exposition(b.data);
 	assert_non_null(strstr(b.data, "# TYPE lockstep_zone_live_serial gauge\n"));
+	assert_non_null(strstr(b.data, "lockstep_admin_transfers_total{result=\"done\"} 3\n"));
+	assert_non_null(
+		strstr(b.data, "lockstep_admin_tls_handshakes_total{result=\"failed\"} 1\n"));
+	assert_non_null(strstr(b.data, "lockstep_admin_notify_total{result=\"refused\"} 9\n"));
+	assert_non_null(strstr(b.data, "lockstep_xdp_map_grows_total 2\n"));
+	assert_non_null(strstr(b.data, "lockstep_xdp_left_out_entries_total 5\n"));
 	assert_non_null(
 		strstr(b.data, "lockstep_zone_live_serial{zone=\"example.com.\"} 2026010101\n"));
 	assert_non_null(
@@ -534,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup(test_health_time_rule, setup),
 		cmocka_unit_test_setup(test_status_json, setup),
 		cmocka_unit_test_setup(test_status_json_unknown_providers, setup),
+		cmocka_unit_test_setup(test_status_json_switch, setup),
 		cmocka_unit_test_setup(test_metrics, setup),
 		cmocka_unit_test_setup(test_metrics_without_clock_and_dataplane, setup),
 		cmocka_unit_test_setup(test_respond, setup),

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <unistd.h>
 
 #include "agent/zonemgr.h"
@@ -249,9 +250,18 @@ static void test_plan_staged_switch(void **state)
 	assert_int_equal(i.next_serial, 2);
 	assert_int_equal(answer(f, EX), 1); /* before T: still the old serial */
 	ls_zoneset_set_now(f->zs, f->T);
+	i = info(f, EX);
+	assert_int_equal(i.switch_at_tai_ns, f->T);
+	assert_int_equal(i.first_next_slow_ns, 0); /* answers before T leave no record */
+	ls_zoneset_set_now(f->zs, f->T + 7);
+	assert_int_equal(answer(f, EX), 2); /* the first answer from S: recorded */
+	ls_zoneset_set_now(f->zs, f->T);
 	assert_int_equal(answer(f, EX), 2); /* exactly at T: the new one */
+	assert_int_equal(info(f, EX).first_next_slow_ns, f->T + 7);
+	assert_int_equal(info(f, EX).first_next_xdp_ns, 0); /* the daemon's to fill */
 	at(f, f->T + S_NS);
 	i = info(f, EX);
+	assert_int_equal(i.first_next_slow_ns, f->T + 7); /* kept after promotion */
 	assert_int_equal(i.state, LS_ZSTATE_SERVING);
 	assert_false(i.plan.active);
 	assert_int_equal(i.live_serial, 2);
@@ -637,6 +647,48 @@ static void test_utc_to_tai(void **state)
 	assert_string_equal(ls_zreason_name(LS_ZREASON_CLOCK), "clock");
 }
 
+/*
+ * T is converted with the offset that will be in force at T: the kernel's
+ * tai, plus or minus one when a leap second is announced (adjtimex()
+ * returning TIME_INS / TIME_DEL) for the midnight that ends the current
+ * UTC day and T is at or after it (docs/clock.md).
+ */
+static void test_utc_to_tai_leap(void **state)
+{
+	const uint64_t day = 20454ull * 86400; /* 2026-01-01 00:00:00 UTC */
+	const uint64_t now = day - 3600; /* 2025-12-31 23:00 */
+
+	/* no leap announced: the offset as it is, also 0 (no leap table) */
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day + 10, 5, 37, TIME_OK, now),
+			 (day + 47) * S_NS + 5);
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day + 10, 5, 0, TIME_OK, now),
+			 (day + 10) * S_NS + 5);
+	/* inserted leap: T before the midnight keeps the offset, T from it on gets one more */
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day - 1, 0, 37, TIME_INS, now),
+			 (day - 1 + 37) * S_NS);
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day, 0, 37, TIME_INS, now), (day + 38) * S_NS);
+	/* without a leap table the kernel still counts the leap: 0 becomes 1 */
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day + 60, 0, 0, TIME_INS, now),
+			 (day + 61) * S_NS);
+	/* deleted leap: one less */
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day + 60, 0, 37, TIME_DEL, now),
+			 (day + 96) * S_NS);
+	/* announced for tonight, accepted earlier in the day: same */
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day + 60, 0, 37, TIME_INS, day - 86399),
+			 (day + 98) * S_NS);
+	/* during the leap second (TIME_OOP) and after it (TIME_WAIT) tai has moved already */
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day + 60, 0, 38, TIME_OOP, day - 1),
+			 (day + 98) * S_NS);
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day + 60, 0, 38, TIME_WAIT, day + 1),
+			 (day + 98) * S_NS);
+	/* hostile values: far future saturates short of "never", negative stays sane */
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(UINT64_MAX / 2, 0, 37, TIME_OK, now),
+			 LS_TIME_NEVER - 1);
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(day, 0, 1000000, TIME_OK, now),
+			 LS_TIME_NEVER - 1);
+	assert_int_equal(ls_zonemgr_utc_to_tai_with(0, 9, -37, TIME_OK, 0), 9);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_immediate, teardown)
@@ -659,6 +711,7 @@ int main(void)
 		T(test_dnssec_at_T),
 		T(test_catalog_not_served),
 		cmocka_unit_test(test_utc_to_tai),
+		cmocka_unit_test(test_utc_to_tai_leap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -434,6 +434,77 @@ static void test_not_served(void **state)
 	ls_zoneset_free(zs);
 }
 
+/* The first answer from the generation staged for T is recorded, never before T. */
+static void test_switch_record(void **state)
+{
+	struct ls_zoneset_switch sw;
+	struct ls_zoneset *zs;
+
+	assert_int_equal(ls_zoneset_new(&zs), 0);
+	assert_int_equal(ls_zoneset_set_live(zs, make_zone("example.com.", 1)), 0);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_int_equal(sw.at, LS_TIME_NEVER);
+	assert_int_equal(sw.first_next_ns, 0);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.org."), &sw), -ENOENT);
+
+	/* plan accepted, no data yet: T on record, no answer from next */
+	assert_int_equal(ls_zoneset_stage_next(zs, wire("example.com."), NULL, 1000), 0);
+	assert_int_equal(serial_at(zs, "www.example.com.", 500), 1);
+	assert_int_equal(serial_at(zs, "www.example.com.", 1200), 0);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_int_equal(sw.at, 1000);
+	assert_int_equal(sw.first_next_ns, 0);
+
+	/* S arrives and is ready: answers from live before T leave no record */
+	assert_int_equal(
+		ls_zoneset_stage_next(zs, wire("example.com."), make_zone("example.com.", 2), 2000),
+		0);
+	assert_int_equal(ls_zoneset_next_ready(zs, wire("example.com.")), 0);
+	assert_int_equal(serial_at(zs, "www.example.com.", 1999), 1);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_int_equal(sw.at, 2000);
+	assert_int_equal(sw.first_next_ns, 0);
+	/* the first answer from next is the one recorded, later ones are not */
+	assert_int_equal(serial_at(zs, "www.example.com.", 2003), 2);
+	assert_int_equal(serial_at(zs, "www.example.com.", 2500), 2);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_int_equal(sw.at, 2000);
+	assert_int_equal(sw.first_next_ns, 2003);
+	assert_true(sw.first_next_ns >= sw.at);
+	assert_false(sw.promoted);
+	/* promotion and dropping the plan keep the record */
+	assert_int_equal(ls_zoneset_promote(zs, 3000), 1);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_true(sw.promoted);
+	assert_int_equal(ls_zoneset_stage_next(zs, wire("example.com."), NULL, LS_TIME_NEVER), 0);
+	assert_int_equal(serial_at(zs, "www.example.com.", 4000), 2);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_int_equal(sw.at, 2000);
+	assert_int_equal(sw.first_next_ns, 2003);
+
+	/* no slow-path query between T and promotion: the first from the promoted one counts */
+	assert_int_equal(
+		ls_zoneset_stage_next(zs, wire("example.com."), make_zone("example.com.", 3), 5000),
+		0);
+	assert_int_equal(ls_zoneset_next_ready(zs, wire("example.com.")), 0);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_int_equal(sw.at, 5000);
+	assert_int_equal(sw.first_next_ns, 0);
+	assert_false(sw.promoted); /* a new T: not the last switch's promotion */
+	assert_int_equal(ls_zoneset_promote(zs, 5100), 1);
+	assert_int_equal(serial_at(zs, "www.example.com.", 6000), 3);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_int_equal(sw.first_next_ns, 6000);
+
+	/* a fresh live version installed without a plan is not a switch */
+	assert_int_equal(ls_zoneset_set_live(zs, make_zone("example.com.", 4)), 0);
+	assert_int_equal(serial_at(zs, "www.example.com.", 7000), 4);
+	assert_int_equal(ls_zoneset_switch_info(zs, wire("example.com."), &sw), 0);
+	assert_int_equal(sw.at, 5000);
+	assert_int_equal(sw.first_next_ns, 6000);
+	ls_zoneset_free(zs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_switch_at_t),   cmocka_unit_test(test_plan_without_data),
 		cmocka_unit_test(test_withdraw),      cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_changes),	      cmocka_unit_test(test_not_served),
+		cmocka_unit_test(test_switch_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
