@@ -20,8 +20,9 @@
 #     same zone from files on 192.0.2.54 (the data plane passes that address
 #     through); serial 2 is written into each one's file, and `knotc
 #     zone-reload` is fired at T on each (three processes asleep until T).
-# The client queries each node's SOA as fast as it can (one query
-# outstanding per node, one prober per node) around T. Per node, the switch
+# The client queries each node's SOA around T, one query outstanding per
+# node, one prober per node (tests/tools/meshprobe.c), PROBE_GAP_US (50)
+# between one node's queries. Per node, the switch
 # is bracketed between the send time of the last old answer and the receive
 # time of the first new one; the mixed-serial window is at least the overlap
 # seen and at most the spread of those brackets. Prints a markdown table.
@@ -43,7 +44,7 @@ if ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$BUILD/CMakeCache.txt"; then
 	echo "switch.sh: $BUILD is not a Release build" >&2
 	exit 1
 fi
-cmake --build "$BUILD" -j"$(nproc)" --target lockstepd lockstepctl bench_xdp >/dev/null || exit 1
+cmake --build "$BUILD" -j"$(nproc)" --target lockstepd lockstepctl bench_xdp meshprobe >/dev/null || exit 1
 
 set -- "$BUILD"
 . "$SRC/tests/integration/lib.sh" "$@"
@@ -65,7 +66,11 @@ mesh_wait_all 60 zone.state staged || ls_fail "serial 2 not staged everywhere"
 ls_log "lockstep: serial 2 staged on every node; switch at T"
 answered() { mesh_status_get "$1" dataplane.outcomes.answered 2>/dev/null || echo 0; }
 for n in 1 2 3; do XDP_BEFORE[$n]=$(answered $n); done
-mesh_probe "$LS_TMP/ls" $((T - 300000000)) $((T + 300000000)) "$MESH_SHARED" 0
+# A gap between one node's queries: three probers back to back would need
+# three CPUs, and on two one of them then waits a scheduler tick (4 ms)
+# now and then, which the brackets would show as the switch's width.
+GAP_US=${PROBE_GAP_US:-50}
+mesh_probe "$LS_TMP/ls" $((T - 300000000)) $((T + 300000000)) "$MESH_SHARED" "$GAP_US"
 # per node: the switch from the node's own time stamps (/status zone.switch),
 # the XDP path's answers during the probe, and what did not fit the maps
 for n in 1 2 3; do
@@ -118,7 +123,7 @@ for n in 1 2 3; do
 	RELOADS+=($!)
 done
 ls_log "baseline: three knotd, knotc zone-reload at T"
-mesh_probe "$LS_TMP/kn" $((TK - 300000000)) $((TK + 4000000000)) 192.0.2.54 0
+mesh_probe "$LS_TMP/kn" $((TK - 300000000)) $((TK + 4000000000)) 192.0.2.54 "$GAP_US"
 wait "${RELOADS[@]}"
 # knotd may miss the prober's 100 ms deadline while it reloads (seen on a loaded machine): silence is allowed there
 for n in 1 2 3; do mesh_check "$LS_TMP/kn" $n '1+-*1*-*2+' >&2 || ls_fail "baseline node$n did not switch in 4 s"; done

@@ -491,9 +491,12 @@ mesh_ctl() { ip netns exec "$MESH_PRI" "$MESH_CTL" "$@"; }
 # slow the sampling of another); each query's send and receive time
 # (CLOCK_REALTIME) and what came back are written to OUT. Foreground.
 mesh_probe() {
-	local out=$1 n pids=()
+	local out=$1 n pids=() probe=(python3 "$MESH_PROBE" probe)
+	# the C prober when built (tests/tools/meshprobe.c: same output, no
+	# interpreter pauses between queries), else probe.py
+	[ -x "$LS_BUILD/tests/tools/meshprobe" ] && probe=("$LS_BUILD/tests/tools/meshprobe")
 	for n in $(seq 1 $MESH_N); do
-		ip netns exec "$MESH_CLI" python3 "$MESH_PROBE" probe "$out.$n" "$2" "$3" \
+		ip netns exec "$MESH_CLI" "${probe[@]}" "$out.$n" "$2" "$3" \
 			"${4:-$MESH_SHARED}" "${5:-100}" "$MESH_ZONE" "$n=192.0.2.1$n" &
 		pids+=($!)
 	done
