@@ -292,18 +292,27 @@ static size_t body_value_size(int cls)
 
 /* ---- slot ranges -------------------------------------------------------- */
 
+/* Room for one more range (a growth makes it for each free list before the
+ * swap, so adding after it cannot fail). */
+static int fl_room(struct free_list *fl)
+{
+	if (fl->n < fl->cap)
+		return 0;
+	size_t cap = fl->cap ? fl->cap * 2 : 16;
+	struct range *v = realloc(fl->v, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	fl->v = v;
+	fl->cap = cap;
+	return 0;
+}
+
 static int fl_add(struct free_list *fl, uint32_t start, uint32_t len)
 {
 	if (!len)
 		return 0;
-	if (fl->n == fl->cap) {
-		size_t cap = fl->cap ? fl->cap * 2 : 16;
-		struct range *v = realloc(fl->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		fl->v = v;
-		fl->cap = cap;
-	}
+	if (fl_room(fl))
+		return -ENOMEM;
 	fl->v[fl->n++] = (struct range){ start, len };
 	return 0;
 }
@@ -1453,20 +1462,6 @@ static void add_counters(struct bpf_map *from, struct bpf_map *to, int ncpus, co
 	}
 free_now:
 	free(now);
-}
-
-/* Room for one more range in each free list, so adding after the swap cannot fail. */
-static int fl_room(struct free_list *fl)
-{
-	if (fl->n < fl->cap)
-		return 0;
-	size_t cap = fl->cap ? fl->cap * 2 : 16;
-	struct range *v = realloc(fl->v, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	fl->v = v;
-	fl->cap = cap;
-	return 0;
 }
 
 int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *want)
