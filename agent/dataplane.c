@@ -1016,45 +1016,80 @@ static bool gen_in(const uint32_t *sorted, size_t n, uint32_t gen)
 	return n && bsearch(&gen, sorted, n, sizeof(*sorted), cmp_u32);
 }
 
+typedef int (*walk_fn)(void *ctx, const uint8_t *keys, const uint8_t *vals, size_t n);
+static int walk_map(int fd, size_t ks, size_t vs, walk_fn fn, void *ctx);
+
+struct collect_ctx {
+	const uint32_t *gens;
+	size_t ngens;
+	struct ls_ans_key *del;
+	size_t n, cap;
+};
+
+static int collect_gens(void *ctx, const uint8_t *keys, const uint8_t *vals, size_t n)
+{
+	struct collect_ctx *c = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ls_ans_key k;
+
+		memcpy(&k, keys + i * sizeof(k), sizeof(k));
+		if (!gen_in(c->gens, c->ngens, k.gen))
+			continue;
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 1024;
+			struct ls_ans_key *d = realloc(c->del, cap * sizeof(*d));
+
+			if (!d)
+				return -ENOMEM;
+			c->del = d;
+			c->cap = cap;
+		}
+		c->del[c->n++] = k;
+	}
+	return 0;
+}
+
 /* Unload the generations @gens (sorted, @n of them) in one walk of the answer table. */
 static int unload_gens(struct ls_dataplane *dp, const uint32_t *gens, size_t ngens)
 {
-	int fd = bpf_map__fd(dp->skel->maps.ls_answers);
-	struct ls_ans_key *del = NULL, key, next;
-	size_t n = 0, cap = 0;
-	void *prev = NULL;
-	int err = 0;
+	struct bpf_map *m = dp->skel->maps.ls_answers;
+	int fd = bpf_map__fd(m);
+	struct collect_ctx c = { .gens = gens, .ngens = ngens };
+	size_t i = 0;
+	int err;
 
 	/* collect first: deleting while walking would restart the walk */
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (!gen_in(gens, ngens, next.gen))
+	err = walk_map(fd, sizeof(struct ls_ans_key), bpf_map__value_size(m), collect_gens, &c);
+	if (err)
+		goto free_del;
+	while (i < c.n) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+		__u32 count = (__u32)(c.n - i < BATCH ? c.n - i : BATCH);
+
+		if (bpf_map_delete_batch(fd, &c.del[i], &count, &o) == 0) {
+			i += count;
+			dp->answers_used = dp->answers_used > count ? dp->answers_used - count : 0;
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			struct ls_ans_key *d = realloc(del, cap * sizeof(*d));
-			if (!d) {
-				err = -ENOMEM;
-				goto free_del;
-			}
-			del = d;
 		}
-		del[n++] = next;
+		/* count: how many went; the rest (gone already, or no batch
+		 * delete here) one by one */
+		i += count;
+		dp->answers_used = dp->answers_used > count ? dp->answers_used - count : 0;
+		for (; i < c.n; i++)
+			if (bpf_map_delete_elem(fd, &c.del[i]) == 0 && dp->answers_used)
+				dp->answers_used--;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, &del[i]) == 0 && dp->answers_used)
-			dp->answers_used--;
 	for (size_t k = 0; k < ngens; k++) {
 		struct gen_slots *g = gen_find(dp, gens[k], false);
 		if (!g)
 			continue;
-		for (int c = 0; c < LS_BODY_CLASSES; c++)
-			fl_add(&dp->free[c], g->r[c].start, g->r[c].len);
+		for (int cl = 0; cl < LS_BODY_CLASSES; cl++)
+			fl_add(&dp->free[cl], g->r[cl].start, g->r[cl].len);
 		*g = dp->gens[--dp->ngens];
 	}
 free_del:
-	free(del);
+	free(c.del);
 	return err;
 }
 
@@ -1345,18 +1380,87 @@ static bool copy_skipped(const struct bpf_map *m)
 }
 
 /* Entry by entry, for kernels or map types without the batch calls. */
-static int copy_by_key(int ofd, int nfd, size_t ks, uint8_t *key, uint8_t *next, uint8_t *val)
+static int walk_by_key(int fd, size_t ks, uint8_t *key, uint8_t *next, uint8_t *val, walk_fn fn,
+		       void *ctx)
 {
 	void *prev = NULL;
+	int err;
 
-	while (bpf_map_get_next_key(ofd, prev, next) == 0) {
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		memcpy(key, next, ks);
 		prev = key;
-		if (bpf_map_lookup_elem(ofd, key, val))
+		if (bpf_map_lookup_elem(fd, key, val))
 			continue; /* deleted meanwhile */
-		if (bpf_map_update_elem(nfd, key, val, BPF_ANY))
-			return -errno;
+		err = fn(ctx, key, val, 1);
+		if (err)
+			return err;
 	}
+	return 0;
+}
+
+/*
+ * Every entry of the map @fd (@ks-octet keys, @vs-octet values as the
+ * syscalls return them) to @fn, BATCH at a time: one syscall per batch
+ * instead of two per entry, which matters for tables of millions of
+ * entries walked on the event loop. Stops at the first error @fn returns.
+ */
+static int walk_map(int fd, size_t ks, size_t vs, walk_fn fn, void *ctx)
+{
+	uint8_t *keys = malloc(BATCH * ks), *vals = malloc(BATCH * vs);
+	uint8_t *tok = calloc(1, ks + 8); /* the batch token: a key, or a bucket number */
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !vals || !tok) {
+		err = -ENOMEM;
+		goto free_bufs;
+	}
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+		__u32 count = BATCH;
+		int r = bpf_map_lookup_batch(fd, first ? NULL : tok, tok, keys, vals, &count, &o);
+		int e = r ? errno : 0;
+
+		if (r && e != ENOENT) {
+			if (first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP))
+				err = walk_by_key(fd, ks, keys, keys + ks, vals, fn, ctx);
+			else
+				err = -e;
+			goto free_bufs;
+		}
+		if (count) {
+			err = fn(ctx, keys, vals, count);
+			if (err)
+				goto free_bufs;
+		}
+		if (r) /* ENOENT: that was the last batch */
+			break;
+		first = false;
+	}
+free_bufs:
+	free(keys);
+	free(vals);
+	free(tok);
+	return err;
+}
+
+struct copy_ctx {
+	int fd;
+	size_t ks, vs;
+};
+
+static int copy_batch(void *ctx, const uint8_t *keys, const uint8_t *vals, size_t n)
+{
+	struct copy_ctx *c = ctx;
+	size_t done;
+	int err = update_batch(c->fd, keys, vals, n, &done);
+
+	if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP)
+		return err;
+	/* no batch update here: one by one */
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_update_elem(c->fd, keys + i * c->ks, vals + i * c->vs, BPF_ANY))
+			return -errno;
 	return 0;
 }
 
@@ -1364,11 +1468,9 @@ static int copy_by_key(int ofd, int nfd, size_t ks, uint8_t *key, uint8_t *next,
 static int copy_map(struct bpf_map *from, struct bpf_map *to, int ncpus)
 {
 	enum bpf_map_type t = bpf_map__type(from);
-	size_t ks = bpf_map__key_size(from), vs = value_bytes(from, ncpus);
-	int ofd = bpf_map__fd(from), nfd = bpf_map__fd(to);
-	uint8_t *keys = NULL, *vals = NULL, *tok = NULL;
-	bool first = true;
-	int err = 0;
+	struct copy_ctx c = { .fd = bpf_map__fd(to),
+			      .ks = bpf_map__key_size(from),
+			      .vs = value_bytes(from, ncpus) };
 
 	switch (t) {
 	case BPF_MAP_TYPE_ARRAY:
@@ -1383,44 +1485,9 @@ static int copy_map(struct bpf_map *from, struct bpf_map *to, int ncpus)
 		       bpf_map__name(from), (int)t);
 		return 0;
 	}
-	if (ks != bpf_map__key_size(to) || vs != value_bytes(to, ncpus))
+	if (c.ks != bpf_map__key_size(to) || c.vs != value_bytes(to, ncpus))
 		return -EINVAL;
-	keys = malloc(BATCH * ks);
-	vals = malloc(BATCH * vs);
-	tok = calloc(1, ks + 8); /* the batch token: a key, or a bucket number */
-	if (!keys || !vals || !tok) {
-		err = -ENOMEM;
-		goto free_bufs;
-	}
-	for (;;) {
-		LIBBPF_OPTS(bpf_map_batch_opts, o);
-		__u32 count = BATCH;
-		size_t done;
-		int r = bpf_map_lookup_batch(ofd, first ? NULL : tok, tok, keys, vals, &count, &o);
-		int e = r ? errno : 0;
-
-		if (r && e != ENOENT) {
-			if (first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP)) {
-				err = copy_by_key(ofd, nfd, ks, keys, keys + ks, vals);
-				goto free_bufs;
-			}
-			err = -e;
-			goto free_bufs;
-		}
-		if (count) {
-			err = update_batch(nfd, keys, vals, count, &done);
-			if (err)
-				goto free_bufs;
-		}
-		if (r) /* ENOENT: that was the last batch */
-			break;
-		first = false;
-	}
-free_bufs:
-	free(keys);
-	free(vals);
-	free(tok);
-	return err;
+	return walk_map(bpf_map__fd(from), c.ks, c.vs, copy_batch, &c);
 }
 
 /* The counters, as late as possible; @snap keeps what was copied. */

@@ -266,11 +266,40 @@ static void test_grow_fails_cleanly(void **state)
 	assert_int_equal(a[3], 9);
 }
 
+/*
+ * Unloading a generation deletes its entries from the answer table (in
+ * batches, after one batched walk): the program then finds nothing for a
+ * name of it and passes the query, and the bookkeeping counts them gone.
+ */
+static void test_unload_deletes_entries(void **state)
+{
+	struct ls_dataplane_caps used0, used1, used2;
+	uint32_t gen;
+	uint8_t a[4];
+
+	ls_dataplane_capacity(dp, NULL, &used0);
+	gen = serve();
+	ls_dataplane_capacity(dp, NULL, &used1);
+	assert_true(used1.answers > used0.answers + NAMES - 1);
+	assert_int_equal(ask("h5.example.com.", a), XDP_TX_VERDICT);
+	assert_int_equal(ask("h2999.example.com.", a), XDP_TX_VERDICT);
+	assert_int_equal(ls_dataplane_unload(dp, gen), 0);
+	ls_dataplane_capacity(dp, NULL, &used2);
+	assert_int_equal(used2.answers, used0.answers);
+	/* the control entry still names the generation: its names are gone */
+	assert_int_equal(ask("h5.example.com.", a), XDP_PASS);
+	assert_int_equal(ask("h2999.example.com.", a), XDP_PASS);
+	/* the tests share one data plane: leave the zone served */
+	serve();
+	assert_int_equal(ask("h5.example.com.", a), XDP_TX_VERDICT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grows_and_answers),
 		cmocka_unit_test(test_grow_keeps_state),
+		cmocka_unit_test(test_unload_deletes_entries),
 		cmocka_unit_test(test_grow_fails_cleanly),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
