@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "common/wire.h"
+
 /* Reply header offsets (candm.h CMD_Reply). */
 #define RPY_VERSION 0
 #define RPY_PKT_TYPE 1
@@ -41,30 +43,6 @@
 
 #define FLOAT_EXP_BITS 7
 #define FLOAT_COEF_BITS 25
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 double ls_chrony_float(uint32_t raw)
 {
@@ -97,9 +75,9 @@ int ls_chrony_tracking_request(uint32_t seq, uint8_t *buf, size_t cap)
 	memset(buf, 0, LS_CHRONY_TRACKING_LEN);
 	buf[0] = LS_CHRONY_PROTO_VERSION;
 	buf[1] = PKT_TYPE_REQUEST;
-	put16(buf + 4, LS_CHRONY_REQ_TRACKING);
-	put16(buf + 6, 0); /* attempt: each poll is a new sequence number */
-	put32(buf + 8, seq);
+	ls_put16(buf + 4, LS_CHRONY_REQ_TRACKING);
+	ls_put16(buf + 6, 0); /* attempt: each poll is a new sequence number */
+	ls_put32(buf + 8, seq);
 	return LS_CHRONY_TRACKING_LEN;
 }
 
@@ -118,12 +96,12 @@ int ls_chrony_tracking_parse(const uint8_t *buf, size_t len, uint32_t seq,
 
 	if (len < LS_CHRONY_RPY_HEADER_LEN || buf[RPY_PKT_TYPE] != PKT_TYPE_REPLY)
 		return -EBADMSG;
-	status = get16(buf + RPY_STATUS);
+	status = ls_get16(buf + RPY_STATUS);
 	if (buf[RPY_VERSION] != LS_CHRONY_PROTO_VERSION)
 		return -EPROTONOSUPPORT;
-	if (get16(buf + RPY_COMMAND) != LS_CHRONY_REQ_TRACKING)
+	if (ls_get16(buf + RPY_COMMAND) != LS_CHRONY_REQ_TRACKING)
 		return -EBADMSG;
-	if (get32(buf + RPY_SEQUENCE) != seq)
+	if (ls_get32(buf + RPY_SEQUENCE) != seq)
 		return -ENOMSG;
 	if (status == STT_BADPKTVERSION)
 		return -EPROTONOSUPPORT;
@@ -131,14 +109,14 @@ int ls_chrony_tracking_parse(const uint8_t *buf, size_t len, uint32_t seq,
 		return -EACCES;
 	if (status != STT_SUCCESS)
 		return -EREMOTEIO;
-	if (get16(buf + RPY_REPLY) != LS_CHRONY_RPY_TRACKING || len != LS_CHRONY_TRACKING_LEN)
+	if (ls_get16(buf + RPY_REPLY) != LS_CHRONY_RPY_TRACKING || len != LS_CHRONY_TRACKING_LEN)
 		return -EBADMSG;
 
-	family = get16(b + TRK_FAMILY);
-	stratum = get16(b + TRK_STRATUM);
-	leap = get16(b + TRK_LEAP);
-	sec_high = get32(b + TRK_REF_SEC_HIGH);
-	nsec = get32(b + TRK_REF_NSEC);
+	family = ls_get16(b + TRK_FAMILY);
+	stratum = ls_get16(b + TRK_STRATUM);
+	leap = ls_get16(b + TRK_LEAP);
+	sec_high = ls_get32(b + TRK_REF_SEC_HIGH);
+	nsec = ls_get32(b + TRK_REF_NSEC);
 	if (family > LS_CHRONY_FAMILY_ID || stratum > MAX_STRATUM || leap > LS_CHRONY_LEAP_UNSYNC ||
 	    nsec > 999999999u)
 		return -EBADMSG;
@@ -146,13 +124,13 @@ int ls_chrony_tracking_parse(const uint8_t *buf, size_t len, uint32_t seq,
 	if (sec_high != TV_NOHIGHSEC && sec_high > 0x7fffffffu)
 		return -EBADMSG;
 	for (size_t i = 0; i < 9; i++)
-		f[i] = ls_chrony_float(get32(b + TRK_FLOATS + 4 * i));
+		f[i] = ls_chrony_float(ls_get32(b + TRK_FLOATS + 4 * i));
 	/* rms offset, skew, root delay, root dispersion, update interval */
 	if (!nonneg(f[2]) || !nonneg(f[5]) || !nonneg(f[6]) || !nonneg(f[7]) || !nonneg(f[8]))
 		return -EBADMSG;
 
 	memset(out, 0, sizeof(*out));
-	out->ref_id = get32(b + TRK_REF_ID);
+	out->ref_id = ls_get32(b + TRK_REF_ID);
 	out->family = (enum ls_chrony_family)family;
 	if (family == LS_CHRONY_FAMILY_INET4)
 		memcpy(out->addr, b + TRK_ADDR, 4);
@@ -161,7 +139,7 @@ int ls_chrony_tracking_parse(const uint8_t *buf, size_t len, uint32_t seq,
 	out->stratum = stratum;
 	out->leap = (enum ls_chrony_leap)leap;
 	out->ref_time_sec = (int64_t)((sec_high == TV_NOHIGHSEC ? 0 : (uint64_t)sec_high << 32) |
-				      get32(b + TRK_REF_SEC_LOW));
+				      ls_get32(b + TRK_REF_SEC_LOW));
 	out->ref_time_nsec = nsec;
 	out->current_correction = f[0];
 	out->last_offset = f[1];

@@ -936,32 +936,49 @@ static const struct field node_fields[] = {
 
 /* ---- service ------------------------------------------------------------ */
 
-static void service_addresses(struct ctx *c, const char *path, const struct yn *v, void *obj)
+/* The port of @ss (AF_INET or AF_INET6), in network order. */
+static in_port_t *ss_port(struct sockaddr_storage *ss)
 {
-	struct ls_config *cfg = c->cfg;
+	return ss->ss_family == AF_INET ? &((struct sockaddr_in *)ss)->sin_port :
+					  &((struct sockaddr_in6 *)ss)->sin6_port;
+}
+
+/*
+ * A list of ADDR[@PORT] (ADDR alone when !@port_ok), @default_port where no
+ * port is given: the good ones are stored in *@addrs and counted in *@count,
+ * each bad one is reported.
+ */
+static void get_addr_list(struct ctx *c, const char *path, const struct yn *v,
+			  uint16_t default_port, bool port_ok, struct ls_config_addr **addrs,
+			  size_t *count)
+{
 	struct items it;
 	struct qbuf q;
 
 	if (!get_list(c, path, v, &it))
 		return;
-	cfg->service.addrs = alloc_array(c, it.n, sizeof(*cfg->service.addrs));
-	if (!cfg->service.addrs)
+	*addrs = alloc_array(c, it.n, sizeof(**addrs));
+	if (!*addrs)
 		return;
 	for (size_t i = 0; i < it.n; i++) {
 		const char *s = scalar(c, path, it.v[i]);
-		struct ls_config_addr *a = &cfg->service.addrs[cfg->service.addr_count];
 
 		if (!s)
 			continue;
-		/* The port is service.port for all of them: one knob, not two. */
-		if (strchr(s, '@')) {
+		if (!port_ok && strchr(s, '@')) {
 			err_at(c, it.v[i], "%s: '%s' must not have a port (set service.port)", path,
 			       qn(&q, it.v[i]));
 			continue;
 		}
-		if (get_addr(c, path, it.v[i], 53, a))
-			cfg->service.addr_count++;
+		if (get_addr(c, path, it.v[i], default_port, &(*addrs)[*count]))
+			(*count)++;
 	}
+}
+
+static void service_addresses(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	/* The port is service.port for all of them: one knob, not two. */
+	get_addr_list(c, path, v, 53, false, &c->cfg->service.addrs, &c->cfg->service.addr_count);
 }
 
 static int parse_port(const char *s, uint16_t *port);
@@ -1030,18 +1047,7 @@ static const struct field service_fields[] = {
 
 static void admin_listen(struct ctx *c, const char *path, const struct yn *v, void *obj)
 {
-	struct ls_config *cfg = c->cfg;
-	struct items it;
-
-	if (!get_list(c, path, v, &it))
-		return;
-	cfg->admin.listen = alloc_array(c, it.n, sizeof(*cfg->admin.listen));
-	if (!cfg->admin.listen)
-		return;
-	for (size_t i = 0; i < it.n; i++) {
-		if (get_addr(c, path, it.v[i], 53, &cfg->admin.listen[cfg->admin.listen_count]))
-			cfg->admin.listen_count++;
-	}
+	get_addr_list(c, path, v, 53, true, &c->cfg->admin.listen, &c->cfg->admin.listen_count);
 }
 
 static void admin_http(struct ctx *c, const char *path, const struct yn *v, void *obj)
@@ -1055,21 +1061,10 @@ static void admin_http(struct ctx *c, const char *path, const struct yn *v, void
 
 static void admin_tls_listen(struct ctx *c, const char *path, const struct yn *v, void *obj)
 {
-	struct ls_config *cfg = c->cfg;
-	struct items it;
-
 	if (!c->admin_tls_node)
 		c->admin_tls_node = c->key;
-	if (!get_list(c, path, v, &it))
-		return;
-	cfg->admin.tls_listen = alloc_array(c, it.n, sizeof(*cfg->admin.tls_listen));
-	if (!cfg->admin.tls_listen)
-		return;
-	for (size_t i = 0; i < it.n; i++) {
-		if (get_addr(c, path, it.v[i], 853,
-			     &cfg->admin.tls_listen[cfg->admin.tls_listen_count]))
-			cfg->admin.tls_listen_count++;
-	}
+	get_addr_list(c, path, v, 853, true, &c->cfg->admin.tls_listen,
+		      &c->cfg->admin.tls_listen_count);
 }
 
 static void admin_tls_certificate(struct ctx *c, const char *path, const struct yn *v, void *obj)
@@ -1352,12 +1347,8 @@ static void remote_address(struct ctx *c, const char *path, const struct yn *v, 
 		 * No @PORT: port 0 until finish() knows whether this is a TLS
 		 * remote (853) or not (53); keys come in any order.
 		 */
-		if (!strchr(it.v[i]->str, '@')) {
-			if (a->ss.ss_family == AF_INET)
-				((struct sockaddr_in *)&a->ss)->sin_port = 0;
-			else
-				((struct sockaddr_in6 *)&a->ss)->sin6_port = 0;
-		}
+		if (!strchr(it.v[i]->str, '@'))
+			*ss_port(&a->ss) = 0;
 		r->addr_count++;
 	}
 }
@@ -1463,10 +1454,7 @@ static void finish_remotes(struct ctx *c)
 		uint16_t port = htons(r->tls ? 853 : 53);
 
 		for (size_t j = 0; j < r->addr_count; j++) {
-			struct sockaddr_storage *ss = &r->addrs[j].ss;
-			in_port_t *p = ss->ss_family == AF_INET ?
-					       &((struct sockaddr_in *)ss)->sin_port :
-					       &((struct sockaddr_in6 *)ss)->sin6_port;
+			in_port_t *p = ss_port(&r->addrs[j].ss);
 
 			if (*p == 0)
 				*p = port;
@@ -1947,14 +1935,8 @@ static void finish(struct ctx *c)
 		set_str(c, &cfg->clock.chrony_socket, "/run/chrony/chronyd.sock");
 	if (!cfg->clock.socket_dir)
 		set_str(c, &cfg->clock.socket_dir, "/run/lockstep");
-	for (size_t i = 0; i < cfg->service.addr_count; i++) {
-		struct sockaddr_storage *ss = &cfg->service.addrs[i].ss;
-
-		if (ss->ss_family == AF_INET)
-			((struct sockaddr_in *)ss)->sin_port = htons(cfg->service.port);
-		else
-			((struct sockaddr_in6 *)ss)->sin6_port = htons(cfg->service.port);
-	}
+	for (size_t i = 0; i < cfg->service.addr_count; i++)
+		*ss_port(&cfg->service.addrs[i].ss) = htons(cfg->service.port);
 	if (!c->xdp_node)
 		cfg->service.xdp =
 			cfg->service.interface ? LS_CONFIG_XDP_NATIVE : LS_CONFIG_XDP_OFF;

@@ -24,6 +24,7 @@
 
 #include "common/dname.h"
 #include "common/serial.h"
+#include "common/wire.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -91,30 +92,6 @@ static const EVP_MD *md_get(enum md_id id)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* ---- key tags, parsed views, names -------------------------------------- */
 
 uint16_t ls_dnssec_keytag(const uint8_t *rdata, size_t len)
@@ -123,7 +100,7 @@ uint16_t ls_dnssec_keytag(const uint8_t *rdata, size_t len)
 
 	/* RFC 4034 App. B.1: RSA/MD5 keys take their tag from the modulus. */
 	if (len >= 4 && rdata[3] == LS_DNSSEC_RSAMD5)
-		return len >= 7 ? get16(rdata + len - 3) : 0;
+		return len >= 7 ? ls_get16(rdata + len - 3) : 0;
 	for (size_t i = 0; i < len; i++)
 		ac += (i & 1) ? rdata[i] : (uint64_t)rdata[i] << 8;
 	ac += (ac >> 16) & 0xFFFF;
@@ -143,13 +120,13 @@ int ls_dnssec_rrsig_parse(struct ls_dnssec_rrsig *sig, const uint8_t *rdata, siz
 	 * later stage from having to think about it. */
 	if (LS_DNSSEC_RRSIG_FIXED + (size_t)nlen >= len)
 		return -EBADMSG;
-	sig->type_covered = get16(rdata);
+	sig->type_covered = ls_get16(rdata);
 	sig->algorithm = rdata[2];
 	sig->labels = rdata[3];
-	sig->original_ttl = get32(rdata + 4);
-	sig->expiration = get32(rdata + 8);
-	sig->inception = get32(rdata + 12);
-	sig->key_tag = get16(rdata + 16);
+	sig->original_ttl = ls_get32(rdata + 4);
+	sig->expiration = ls_get32(rdata + 8);
+	sig->inception = ls_get32(rdata + 12);
+	sig->key_tag = ls_get16(rdata + 16);
 	sig->signer = rdata + LS_DNSSEC_RRSIG_FIXED;
 	sig->signer_len = (size_t)nlen;
 	sig->signature = rdata + LS_DNSSEC_RRSIG_FIXED + nlen;
@@ -162,7 +139,7 @@ int ls_dnssec_dnskey_parse(struct ls_dnssec_dnskey *key, const uint8_t *rdata, s
 {
 	if (len < 5 || rdata[2] != 3)
 		return -EBADMSG;
-	key->flags = get16(rdata);
+	key->flags = ls_get16(rdata);
 	key->protocol = rdata[2];
 	key->algorithm = rdata[3];
 	key->key = rdata + 4;
@@ -278,7 +255,7 @@ static int rsa_import(struct ls_dnssec_key *k, const uint8_t *p, size_t len)
 	} else {
 		if (len < 3)
 			return -EBADMSG;
-		elen = get16(p + 1);
+		elen = ls_get16(p + 1);
 		off = 3;
 	}
 	if (elen == 0 || elen >= len - off)
@@ -592,10 +569,10 @@ int ls_dnssec_signed_data(uint8_t *buf, size_t cap, size_t *outlen,
 			continue; /* an RRset is a set: duplicates are not signed */
 		memcpy(buf + pos, cowner, olen);
 		pos += olen;
-		put16(buf + pos, sig->type_covered);
-		put16(buf + pos + 2, rclass);
-		put32(buf + pos + 4, sig->original_ttl);
-		put16(buf + pos + 8, list[i].len);
+		ls_put16(buf + pos, sig->type_covered);
+		ls_put16(buf + pos + 2, rclass);
+		ls_put32(buf + pos + 4, sig->original_ttl);
+		ls_put16(buf + pos + 8, list[i].len);
 		pos += 10;
 		if (list[i].len)
 			memcpy(buf + pos, list[i].data, list[i].len);

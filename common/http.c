@@ -43,6 +43,15 @@ static const uint8_t *find_crlf(const uint8_t *p, const uint8_t *end)
 	return q && q + 1 < end && q[1] == '\n' ? q : NULL;
 }
 
+/* Strip optional whitespace (SP, HTAB: RFC 9110 §5.6.3) from both ends of [*s, *e). */
+static void trim_ows(const uint8_t **s, const uint8_t **e)
+{
+	while (*s < *e && (**s == ' ' || **s == '\t'))
+		(*s)++;
+	while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+		(*e)--;
+}
+
 static int parse_request_line(const uint8_t *p, const uint8_t *eol, struct ls_http_request *req)
 {
 	const uint8_t *sp1, *sp2, *t;
@@ -102,10 +111,7 @@ static void parse_connection(const uint8_t *v, const uint8_t *end, bool *close, 
 	while (v < end) {
 		const uint8_t *c = memchr(v, ',', (size_t)(end - v)), *e = c ? c : end, *s = v;
 
-		while (s < e && (*s == ' ' || *s == '\t'))
-			s++;
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
+		trim_ows(&s, &e);
 		if (ci_equal(s, (size_t)(e - s), "close"))
 			*close = true;
 		else if (ci_equal(s, (size_t)(e - s), "keep-alive"))
@@ -170,10 +176,7 @@ int ls_http_parse_request(const uint8_t *buf, size_t len, struct ls_http_request
 				return -EBADMSG;
 		v = colon + 1;
 		ve = eol;
-		while (v < ve && (*v == ' ' || *v == '\t'))
-			v++;
-		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-			ve--;
+		trim_ows(&v, &ve);
 		if (ci_equal(p, (size_t)(colon - p), "host")) {
 			if (host)
 				return -EBADMSG; /* RFC 9112 §3.2: exactly one */
@@ -447,10 +450,7 @@ int ls_http_parse_response(const uint8_t *buf, size_t len, int *status, size_t *
 			return -EBADMSG;
 		v = colon + 1;
 		ve = eol;
-		while (v < ve && (*v == ' ' || *v == '\t'))
-			v++;
-		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-			ve--;
+		trim_ows(&v, &ve);
 		if (ci_equal(p, (size_t)(colon - p), "content-length")) {
 			if (have_len || v == ve)
 				return -EBADMSG;

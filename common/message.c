@@ -12,29 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#include "common/wire.h"
 
 /* ---- reading ---- */
 
@@ -52,14 +30,14 @@ static void tsig_fields(struct ls_msg_tsig *t, const uint8_t *rd)
 	const uint8_t *p = rd + alen;
 
 	memcpy(t->alg, rd, alen);
-	t->time_signed = ((uint64_t)rd16(p) << 32) | rd32(p + 2);
-	t->fudge = rd16(p + 6);
-	t->mac_len = rd16(p + 8);
+	t->time_signed = ((uint64_t)ls_get16(p) << 32) | ls_get32(p + 2);
+	t->fudge = ls_get16(p + 6);
+	t->mac_len = ls_get16(p + 8);
 	t->mac = p + 10;
 	p += 10 + t->mac_len;
-	t->orig_id = rd16(p);
-	t->error = rd16(p + 2);
-	t->other_len = rd16(p + 4);
+	t->orig_id = ls_get16(p);
+	t->error = ls_get16(p + 2);
+	t->other_len = ls_get16(p + 4);
 	t->other = p + 6;
 }
 
@@ -75,10 +53,10 @@ static int parse_rr(struct ls_msg *m, enum ls_msg_section sec, size_t *pos)
 		return fail(m, -EBADMSG, "bad owner name", start);
 	if (m->len - p < 10)
 		return fail(m, -EBADMSG, "RR header truncated", p);
-	uint16_t type = rd16(w + p);
-	uint16_t rclass = rd16(w + p + 2);
-	uint32_t ttl = rd32(w + p + 4);
-	uint16_t rdlen = rd16(w + p + 8);
+	uint16_t type = ls_get16(w + p);
+	uint16_t rclass = ls_get16(w + p + 2);
+	uint32_t ttl = ls_get32(w + p + 4);
+	uint16_t rdlen = ls_get16(w + p + 8);
 	p += 10;
 	if (m->len - p < rdlen)
 		return fail(m, -EBADMSG, "RDLENGTH past the end", p - 2);
@@ -142,10 +120,10 @@ int ls_msg_parse(struct ls_msg *m, const uint8_t *wire, size_t len)
 		return fail(m, -EBADMSG, "shorter than a header", 0);
 	if (len > LS_MSG_MAXLEN)
 		return fail(m, -EBADMSG, "longer than 65535 octets", LS_MSG_MAXLEN);
-	m->id = rd16(wire);
-	m->flags = rd16(wire + 2);
+	m->id = ls_get16(wire);
+	m->flags = ls_get16(wire + 2);
 	for (int s = 0; s < 4; s++)
-		m->count[s] = rd16(wire + 4 + 2 * s);
+		m->count[s] = ls_get16(wire + 4 + 2 * s);
 
 	m->section_off[LS_SECTION_QUESTION] = pos;
 	for (unsigned i = 0; i < m->count[LS_SECTION_QUESTION]; i++) {
@@ -157,8 +135,8 @@ int ls_msg_parse(struct ls_msg *m, const uint8_t *wire, size_t len)
 			return fail(m, -EBADMSG, "question truncated", pos);
 		if (i == 0) {
 			m->qname_len = (size_t)n;
-			m->qtype = rd16(wire + pos);
-			m->qclass = rd16(wire + pos + 2);
+			m->qtype = ls_get16(wire + pos);
+			m->qclass = ls_get16(wire + pos + 2);
 		}
 		pos += 4;
 	}
@@ -198,8 +176,8 @@ int ls_msg_iter_next(struct ls_msg_iter *it, struct ls_msg_rr *rr)
 	if (n < 0)
 		return -EBADMSG;
 	rr->owner_len = (size_t)n;
-	rr->type = rd16(w + p);
-	rr->rclass = rd16(w + p + 2);
+	rr->type = ls_get16(w + p);
+	rr->rclass = ls_get16(w + p + 2);
 	if (it->section == LS_SECTION_QUESTION) {
 		rr->ttl = 0;
 		rr->rdata = NULL;
@@ -209,8 +187,8 @@ int ls_msg_iter_next(struct ls_msg_iter *it, struct ls_msg_rr *rr)
 		it->left--;
 		return 1;
 	}
-	rr->ttl = rd32(w + p + 4);
-	rr->wire_rdlen = rd16(w + p + 8);
+	rr->ttl = ls_get32(w + p + 4);
+	rr->wire_rdlen = ls_get16(w + p + 8);
 	rr->wire_rdata_off = p + 10;
 	it->pos = p + 10 + rr->wire_rdlen;
 	it->left--;
@@ -274,25 +252,25 @@ int ls_msg_writer_init(struct ls_msg_writer *w, uint8_t *buf, size_t size)
 
 void ls_msg_set_header(struct ls_msg_writer *w, uint16_t id, uint16_t flags)
 {
-	wr16(w->buf, id);
-	wr16(w->buf + 2, flags);
+	ls_put16(w->buf, id);
+	ls_put16(w->buf + 2, flags);
 }
 
 uint16_t ls_msg_get_flags(const struct ls_msg_writer *w)
 {
-	return rd16(w->buf + 2);
+	return ls_get16(w->buf + 2);
 }
 
 void ls_msg_set_flags(struct ls_msg_writer *w, uint16_t flags)
 {
-	wr16(w->buf + 2, flags);
+	ls_put16(w->buf + 2, flags);
 }
 
 void ls_msg_set_rcode(struct ls_msg_writer *w, unsigned rcode)
 {
-	uint16_t f = rd16(w->buf + 2);
+	uint16_t f = ls_get16(w->buf + 2);
 
-	wr16(w->buf + 2, (uint16_t)((f & ~LS_RCODE_MASK) | (rcode & LS_RCODE_MASK)));
+	ls_put16(w->buf + 2, (uint16_t)((f & ~LS_RCODE_MASK) | (rcode & LS_RCODE_MASK)));
 }
 
 int ls_msg_set_limit(struct ls_msg_writer *w, size_t limit)
@@ -328,7 +306,7 @@ void ls_msg_unreserve(struct ls_msg_writer *w, size_t n)
 static void write_counts(struct ls_msg_writer *w)
 {
 	for (int s = 0; s < 4; s++)
-		wr16(w->buf + 4 + 2 * s, w->count[s]);
+		ls_put16(w->buf + 4 + 2 * s, w->count[s]);
 }
 
 void ls_msg_mark(const struct ls_msg_writer *w, struct ls_msg_mark *mark)
@@ -467,7 +445,7 @@ static int put_name(struct ls_msg_writer *w, const uint8_t *name, bool compress,
 		comp_insert(w, h[i], w->len + off[i]);
 	w->len += lit;
 	if (hit < n) {
-		wr16(w->buf + w->len, (uint16_t)(0xC000 | target));
+		ls_put16(w->buf + w->len, (uint16_t)(0xC000 | target));
 		w->len += 2;
 	}
 	return 0;
@@ -499,8 +477,8 @@ int ls_msg_put_question(struct ls_msg_writer *w, const uint8_t *qname, uint16_t 
 		err = -ENOSPC;
 		goto rollback;
 	}
-	wr16(w->buf + w->len, qtype);
-	wr16(w->buf + w->len + 2, qclass);
+	ls_put16(w->buf + w->len, qtype);
+	ls_put16(w->buf + w->len + 2, qclass);
 	w->len += 4;
 	w->count[LS_SECTION_QUESTION]++;
 	write_counts(w);
@@ -569,9 +547,9 @@ int ls_msg_put_rr(struct ls_msg_writer *w, enum ls_msg_section section, const ui
 		goto rollback;
 	}
 	uint8_t *hdr = w->buf + w->len;
-	wr16(hdr, type);
-	wr16(hdr + 2, rclass);
-	wr32(hdr + 4, ttl);
+	ls_put16(hdr, type);
+	ls_put16(hdr + 2, rclass);
+	ls_put32(hdr + 4, ttl);
 	w->len += 10;
 	size_t rdstart = w->len;
 
@@ -590,7 +568,7 @@ int ls_msg_put_rr(struct ls_msg_writer *w, enum ls_msg_section section, const ui
 		err = -EBADMSG;
 		goto rollback;
 	}
-	wr16(hdr + 8, (uint16_t)(w->len - rdstart));
+	ls_put16(hdr + 8, (uint16_t)(w->len - rdstart));
 	w->count[section]++;
 	write_counts(w);
 	return 0;
@@ -619,12 +597,12 @@ int ls_msg_put_opt(struct ls_msg_writer *w, const struct ls_msg_edns *e)
 		return -ENOSPC;
 	p = w->buf + w->len;
 	p[0] = 0;
-	wr16(p + 1, LS_TYPE_OPT);
-	wr16(p + 3, e->udp_size);
+	ls_put16(p + 1, LS_TYPE_OPT);
+	ls_put16(p + 3, e->udp_size);
 	p[5] = e->ext_rcode;
 	p[6] = e->version;
-	wr16(p + 7, e->flags);
-	wr16(p + 9, e->options_len);
+	ls_put16(p + 7, e->flags);
+	ls_put16(p + 9, e->options_len);
 	if (e->options_len)
 		memcpy(p + 11, e->options, e->options_len);
 	w->len += need;

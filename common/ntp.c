@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/wire.h"
+
 #define NS_PER_S 1000000000ll
 #define ERA_NS (4294967296ll * NS_PER_S)
 #define MODE_CLIENT 3
@@ -25,14 +27,9 @@
 #define NEGATIVE_DELAY_SLACK_NS 1000000ll
 #define MAX_WAIT_NS (60 * NS_PER_S)
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static uint64_t get64(const uint8_t *p)
 {
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
+	return (uint64_t)ls_get32(p) << 32 | ls_get32(p + 4);
 }
 
 static void put64(uint8_t *p, uint64_t v)
@@ -150,12 +147,12 @@ int ls_ntp_parse(const uint8_t *buf, size_t len, uint64_t nonce, int64_t t1_ns, 
 
 	out->offset = ((double)off1 + (double)off2) / 2.0 / (double)NS_PER_S;
 	out->delay = (double)delay / (double)NS_PER_S;
-	out->root_delay = (double)get32(buf + 4) / 65536.0;
-	out->root_dispersion = (double)get32(buf + 8) / 65536.0;
+	out->root_delay = (double)ls_get32(buf + 4) / 65536.0;
+	out->root_dispersion = (double)ls_get32(buf + 8) / 65536.0;
 	out->leap = leap;
 	out->stratum = stratum;
 	out->version = version;
-	out->ref_id = get32(buf + 12);
+	out->ref_id = ls_get32(buf + 12);
 	out->synchronised = leap != LEAP_UNSYNC && stratum < STRATUM_UNSYNC;
 	return 0;
 }

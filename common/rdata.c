@@ -10,6 +10,7 @@
 #include "common/rdata.h"
 #include "common/dname.h"
 #include "common/message.h"
+#include "common/wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -284,16 +285,6 @@ bool ls_rrtype_known(uint16_t type)
 
 /* ---- field boundaries: the one place that decides what is well-formed ---- */
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /* RFC 4034 §4.1.2: windows in increasing order, each 1..32 octets. */
 static int bitmap_check(const uint8_t *p, size_t len)
 {
@@ -323,7 +314,7 @@ static int svc_value_check(uint16_t key, const uint8_t *v, size_t len)
 		if (len == 0 || len % 2)
 			return -EBADMSG;
 		for (pos = 0; pos < len; pos += 2) {
-			int k = rd16(v + pos);
+			int k = ls_get16(v + pos);
 			/* strictly increasing, and "mandatory" may not list itself */
 			if (k <= last || k == LS_SVC_MANDATORY)
 				return -EBADMSG;
@@ -363,7 +354,7 @@ static int svc_check(const uint8_t *p, size_t len)
 	while (pos < len) {
 		if (len - pos < 4)
 			return -EBADMSG;
-		uint16_t key = rd16(p + pos), vlen = rd16(p + pos + 2);
+		uint16_t key = ls_get16(p + pos), vlen = ls_get16(p + pos + 2);
 		if ((int)key <= last || len - pos - 4 < vlen)
 			return -EBADMSG;
 		if (svc_value_check(key, p + pos + 4, vlen) < 0)
@@ -381,7 +372,7 @@ static int opts_check(const uint8_t *p, size_t len)
 	while (pos < len) {
 		if (len - pos < 4)
 			return -EBADMSG;
-		uint16_t olen = rd16(p + pos + 2);
+		uint16_t olen = ls_get16(p + pos + 2);
 		if (len - pos - 4 < olen)
 			return -EBADMSG;
 		pos += 4 + (size_t)olen;
@@ -474,7 +465,7 @@ static int field_len(uint8_t k, const uint8_t *p, size_t rem)
 	case F_MAC:
 		if (rem < 2)
 			return -EBADMSG;
-		n = 2 + (size_t)rd16(p);
+		n = 2 + (size_t)ls_get16(p);
 		break;
 	case F_STRS:
 		/* RFC 1035 §3.3.14: one or more strings, filling the RDATA */
@@ -887,7 +878,7 @@ static void sb_svc(struct sb *s, const uint8_t *p, size_t len)
 	size_t pos = 0;
 
 	while (pos < len) {
-		uint16_t key = rd16(p + pos), vlen = rd16(p + pos + 2);
+		uint16_t key = ls_get16(p + pos), vlen = ls_get16(p + pos + 2);
 		const uint8_t *v = p + pos + 4;
 		if (pos > 0)
 			sb_putc(s, ' ');
@@ -898,7 +889,7 @@ static void sb_svc(struct sb *s, const uint8_t *p, size_t len)
 			for (size_t i = 0; i < vlen; i += 2) {
 				if (i)
 					sb_putc(s, ',');
-				sb_svc_key(s, rd16(v + i));
+				sb_svc_key(s, ls_get16(v + i));
 			}
 			break;
 		case LS_SVC_ALPN:
@@ -914,7 +905,7 @@ static void sb_svc(struct sb *s, const uint8_t *p, size_t len)
 		case LS_SVC_OHTTP:
 			break;
 		case LS_SVC_PORT:
-			sb_printf(s, "=%u", (unsigned)rd16(v));
+			sb_printf(s, "=%u", (unsigned)ls_get16(v));
 			break;
 		case LS_SVC_IPV4HINT:
 		case LS_SVC_IPV6HINT: {
@@ -981,11 +972,11 @@ static void sb_loc_angle(struct sb *s, uint32_t v, char pos, char neg)
 /* "52 22 23 N 4 53 32 E -2m 0m 10000m 10m" (Knot pads with more spaces). */
 static void sb_loc(struct sb *s, const uint8_t *p)
 {
-	sb_loc_angle(s, rd32(p + 4), 'N', 'S');
+	sb_loc_angle(s, ls_get32(p + 4), 'N', 'S');
 	sb_putc(s, ' ');
-	sb_loc_angle(s, rd32(p + 8), 'E', 'W');
+	sb_loc_angle(s, ls_get32(p + 8), 'E', 'W');
 	sb_putc(s, ' ');
-	sb_metres(s, (int64_t)rd32(p + 12) - 10000000);
+	sb_metres(s, (int64_t)ls_get32(p + 12) - 10000000);
 	for (int i = 1; i <= 3; i++) {
 		sb_putc(s, ' ');
 		sb_metres(s, loc_prec(p[i]));
@@ -1021,19 +1012,19 @@ static int render_field(void *ctx, uint8_t kind, const uint8_t *rd, size_t off, 
 		sb_printf(s, "%u", (unsigned)p[0]);
 		break;
 	case F_U16:
-		sb_printf(s, "%u", (unsigned)rd16(p));
+		sb_printf(s, "%u", (unsigned)ls_get16(p));
 		break;
 	case F_U32:
-		sb_printf(s, "%u", (unsigned)rd32(p));
+		sb_printf(s, "%u", (unsigned)ls_get32(p));
 		break;
 	case F_U48:
-		sb_printf(s, "%llu", ((unsigned long long)rd16(p) << 32) | rd32(p + 2));
+		sb_printf(s, "%llu", ((unsigned long long)ls_get16(p) << 32) | ls_get32(p + 2));
 		break;
 	case F_TYPE:
-		sb_type(s, rd16(p));
+		sb_type(s, ls_get16(p));
 		break;
 	case F_TIME:
-		sb_time(s, rd32(p));
+		sb_time(s, ls_get32(p));
 		break;
 	case F_A:
 		sb_inet(s, AF_INET, p);
@@ -1047,8 +1038,9 @@ static int render_field(void *ctx, uint8_t kind, const uint8_t *rd, size_t off, 
 			sb_printf(s, i ? "-%02X" : "%02X", (unsigned)p[i]);
 		break;
 	case F_ILNP64:
-		sb_printf(s, "%04X:%04X:%04X:%04X", (unsigned)rd16(p), (unsigned)rd16(p + 2),
-			  (unsigned)rd16(p + 4), (unsigned)rd16(p + 6));
+		sb_printf(s, "%04X:%04X:%04X:%04X", (unsigned)ls_get16(p),
+			  (unsigned)ls_get16(p + 2), (unsigned)ls_get16(p + 4),
+			  (unsigned)ls_get16(p + 6));
 		break;
 	case F_STR:
 		sb_quoted(s, p + 1, p[0]);
@@ -1070,14 +1062,14 @@ static int render_field(void *ctx, uint8_t kind, const uint8_t *rd, size_t off, 
 		sb_base32hex(s, p + 1, p[0]);
 		break;
 	case F_MAC:
-		sb_printf(s, "%u", (unsigned)rd16(p));
+		sb_printf(s, "%u", (unsigned)ls_get16(p));
 		if (len > 2) {
 			sb_putc(s, ' ');
 			sb_base64(s, p + 2, len - 2);
 		}
 		break;
 	case F_RCODE:
-		sb_rcode(s, rd16(p));
+		sb_rcode(s, ls_get16(p));
 		break;
 	case F_CAA_TAG:
 		sb_putn(s, (const char *)p + 1, p[0]);

@@ -20,6 +20,7 @@
 #include <openssl/params.h>
 
 #include "common/rdata.h"
+#include "common/wire.h"
 
 #define TSIG_CLASS 255 /* ANY */
 
@@ -36,17 +37,6 @@ static const struct alg_info algs[] = {
 	[LS_CONFIG_HMAC_SHA384] = { (const uint8_t *)"\x0bhmac-sha384", "SHA384", 48 },
 	[LS_CONFIG_HMAC_SHA512] = { (const uint8_t *)"\x0bhmac-sha512", "SHA512", 64 },
 };
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static void wr48(uint8_t *p, uint64_t v)
 {
@@ -126,7 +116,7 @@ static int feed_prior(EVP_MAC_CTX *ctx, const struct ls_tsig *t)
 {
 	uint8_t l[2];
 
-	wr16(l, t->prior_len);
+	ls_put16(l, t->prior_len);
 	return mac_update(ctx, l, 2) ?: mac_update(ctx, t->prior, t->prior_len);
 }
 
@@ -140,8 +130,8 @@ static int feed_unsigned_msg(EVP_MAC_CTX *ctx, const uint8_t *wire, size_t tsig_
 	uint8_t hdr[LS_MSG_HDRLEN];
 
 	memcpy(hdr, wire, LS_MSG_HDRLEN);
-	wr16(hdr, orig_id);
-	wr16(hdr + 10, (uint16_t)(rd16(hdr + 10) - 1));
+	ls_put16(hdr, orig_id);
+	ls_put16(hdr + 10, (uint16_t)(ls_get16(hdr + 10) - 1));
 	return mac_update(ctx, hdr, sizeof(hdr)) ?:
 		       mac_update(ctx, wire + LS_MSG_HDRLEN, tsig_off - LS_MSG_HDRLEN);
 }
@@ -157,7 +147,7 @@ static int feed_vars(EVP_MAC_CTX *ctx, bool timers_only, const uint8_t *key_name
 
 	if (!timers_only) {
 		n = ls_dname_copy_lower(name, key_name);
-		wr16(buf, TSIG_CLASS);
+		ls_put16(buf, TSIG_CLASS);
 		memset(buf + 2, 0, 4); /* TTL */
 		err = mac_update(ctx, name, n) ?: mac_update(ctx, buf, 6);
 		if (err)
@@ -168,11 +158,11 @@ static int feed_vars(EVP_MAC_CTX *ctx, bool timers_only, const uint8_t *key_name
 			return err;
 	}
 	wr48(buf, time_signed);
-	wr16(buf + 6, fudge);
+	ls_put16(buf + 6, fudge);
 	if (timers_only)
 		return mac_update(ctx, buf, 8);
-	wr16(buf + 8, error);
-	wr16(buf + 10, other_len);
+	ls_put16(buf + 8, error);
+	ls_put16(buf + 10, other_len);
 	return mac_update(ctx, buf, 12) ?: mac_update(ctx, other, other_len);
 }
 
@@ -193,32 +183,32 @@ static int append_rr(uint8_t *wire, size_t *len, size_t cap, const uint8_t *key_
 
 	if (*len < LS_MSG_HDRLEN || cap < *len || cap - *len < need || *len + need > LS_MSG_MAXLEN)
 		return -ENOSPC;
-	if (rd16(wire + 10) == 0xffff)
+	if (ls_get16(wire + 10) == 0xffff)
 		return -ENOSPC;
 	memcpy(p, key_name, kl);
 	p += kl;
-	wr16(p, LS_TYPE_TSIG);
-	wr16(p + 2, TSIG_CLASS);
+	ls_put16(p, LS_TYPE_TSIG);
+	ls_put16(p + 2, TSIG_CLASS);
 	memset(p + 4, 0, 4);
-	wr16(p + 8, (uint16_t)rdlen);
+	ls_put16(p + 8, (uint16_t)rdlen);
 	p += 10;
 	memcpy(p, alg, al);
 	p += al;
 	wr48(p, time_signed);
-	wr16(p + 6, fudge);
-	wr16(p + 8, (uint16_t)mac_len);
+	ls_put16(p + 6, fudge);
+	ls_put16(p + 8, (uint16_t)mac_len);
 	p += 10;
 	if (mac_len)
 		memcpy(p, mac, mac_len);
 	p += mac_len;
-	wr16(p, orig_id);
-	wr16(p + 2, error);
-	wr16(p + 4, other_len);
+	ls_put16(p, orig_id);
+	ls_put16(p + 2, error);
+	ls_put16(p + 4, other_len);
 	p += 6;
 	if (other_len)
 		memcpy(p, other, other_len);
 	*len += need;
-	wr16(wire + 10, (uint16_t)(rd16(wire + 10) + 1));
+	ls_put16(wire + 10, (uint16_t)(ls_get16(wire + 10) + 1));
 	return 0;
 }
 
@@ -249,7 +239,7 @@ int ls_tsig_sign(struct ls_tsig *t, uint8_t *wire, size_t *len, size_t cap, uint
 	t->unsigned_run = 0;
 	if (!ctx)
 		return -ENOMEM;
-	id = rd16(wire);
+	id = ls_get16(wire);
 	/* the message as it is now: ID and ARCOUNT are already the unsigned ones */
 	err = (t->has_prior && !t->run_fed ? feed_prior(ctx, t) : 0) ?: mac_update(ctx, wire, *len);
 	t->run_fed = false;
@@ -339,6 +329,26 @@ static int finish_mac(EVP_MAC_CTX *ctx, const struct ls_msg *m, bool timers_only
 	return err;
 }
 
+/* Finish @ctx (consumed) over @m and compare with the MAC @m carries, as
+ * long as it was sent (maybe truncated). 0, or the failure's status. */
+static int check_mac(EVP_MAC_CTX *ctx, const struct ls_msg *m, bool timers_only,
+		     struct ls_tsig_status *st)
+{
+	uint8_t mac[LS_TSIG_MAX_MAC];
+	size_t mac_len = 0;
+	bool match;
+	int err;
+
+	err = finish_mac(ctx, m, timers_only, mac, &mac_len);
+	if (err)
+		return status(st, err, LS_RCODE_SERVFAIL, 0, "MAC computation failed");
+	match = CRYPTO_memcmp(mac, m->tsig.mac, m->tsig.mac_len) == 0;
+	OPENSSL_cleanse(mac, sizeof(mac));
+	if (!match)
+		return status(st, -EACCES, LS_RCODE_NOTAUTH, LS_RCODE_BADSIG, "TSIG MAC mismatch");
+	return 0;
+}
+
 static bool time_ok(uint64_t now, const struct ls_msg_tsig *ts)
 {
 	uint64_t d = now > ts->time_signed ? now - ts->time_signed : ts->time_signed - now;
@@ -352,9 +362,8 @@ int ls_tsig_verify_request(struct ls_tsig *t, const struct ls_config_key *keys, 
 {
 	const struct ls_msg_tsig *ts = &m->tsig;
 	const struct ls_config_key *k = NULL;
-	uint8_t mac[LS_TSIG_MAX_MAC];
 	enum ls_config_key_alg alg;
-	size_t mac_len = 0, full;
+	size_t full;
 	EVP_MAC_CTX *ctx;
 	int err;
 
@@ -384,14 +393,9 @@ int ls_tsig_verify_request(struct ls_tsig *t, const struct ls_config_key *keys, 
 	ctx = mac_begin(k);
 	if (!ctx)
 		return status(st, -ENOMEM, LS_RCODE_SERVFAIL, 0, "out of memory");
-	err = finish_mac(ctx, m, false, mac, &mac_len);
+	err = check_mac(ctx, m, false, st);
 	if (err)
-		return status(st, err, LS_RCODE_SERVFAIL, 0, "MAC computation failed");
-	if (CRYPTO_memcmp(mac, ts->mac, ts->mac_len) != 0) {
-		OPENSSL_cleanse(mac, sizeof(mac));
-		return status(st, -EACCES, LS_RCODE_NOTAUTH, LS_RCODE_BADSIG, "TSIG MAC mismatch");
-	}
-	OPENSSL_cleanse(mac, sizeof(mac));
+		return err;
 	/* The request is authentic from here: responses chain on its MAC,
 	 * also the signed BADTIME and BADTRUNC ones. */
 	t->key = k;
@@ -413,9 +417,7 @@ int ls_tsig_verify_response(struct ls_tsig *t, const struct ls_msg *m, uint64_t 
 {
 	const struct ls_msg_tsig *ts = &m->tsig;
 	const struct ls_config_key *k = t->key;
-	uint8_t mac[LS_TSIG_MAX_MAC];
 	enum ls_config_key_alg alg;
-	size_t mac_len = 0;
 	int err;
 
 	if (st)
@@ -458,15 +460,10 @@ int ls_tsig_verify_response(struct ls_tsig *t, const struct ls_msg *m, uint64_t 
 			      "the server reported a TSIG error");
 	if (!mac_len_ok(ts->mac_len, algs[alg].len))
 		return status(st, -EBADMSG, LS_RCODE_FORMERR, 0, "TSIG MAC length out of range");
-	err = finish_mac(t->run, m, t->subsequent, mac, &mac_len);
+	err = check_mac(t->run, m, t->subsequent, st);
 	t->run = NULL;
 	if (err)
-		return status(st, err, LS_RCODE_SERVFAIL, 0, "MAC computation failed");
-	if (CRYPTO_memcmp(mac, ts->mac, ts->mac_len) != 0) {
-		OPENSSL_cleanse(mac, sizeof(mac));
-		return status(st, -EACCES, LS_RCODE_NOTAUTH, LS_RCODE_BADSIG, "TSIG MAC mismatch");
-	}
-	OPENSSL_cleanse(mac, sizeof(mac));
+		return err;
 	if (!time_ok(now, ts))
 		return status(st, -EACCES, LS_RCODE_NOTAUTH, LS_RCODE_BADTIME,
 			      "TSIG time outside the fudge");
@@ -487,5 +484,5 @@ int ls_tsig_append_error(const struct ls_msg *q, uint8_t *wire, size_t *len, siz
 			 uint64_t now, uint16_t error)
 {
 	return append_rr(wire, len, cap, q->tsig.key, q->tsig.alg, now, LS_TSIG_FUDGE, NULL, 0,
-			 rd16(wire), error, NULL, 0);
+			 ls_get16(wire), error, NULL, 0);
 }

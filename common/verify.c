@@ -24,9 +24,11 @@
  */
 #include "common/verify.h"
 
+#include "common/catalog.h"
 #include "common/dnssec.h"
 #include "common/rdata.h"
 #include "common/serial.h"
+#include "common/wire.h"
 #include "common/zonefile.h"
 
 #include <errno.h>
@@ -44,16 +46,6 @@
 #define ZONEMD_SCHEME_SIMPLE 1
 #define ZONEMD_MIN_DIGEST 12
 #define NSEC3_FLAG_OPTOUT 0x01
-
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* ---- findings ----------------------------------------------------------- */
 
@@ -220,7 +212,7 @@ static uint16_t rrsig_group_covered(const struct ls_zone *z, const struct ls_zon
 	ls_zone_rdata_begin(z, rs, &it);
 	if (!ls_zone_rdata_next(&it, &rd, &len) || len < 2)
 		return 0;
-	return get16(rd);
+	return ls_get16(rd);
 }
 
 /* A growable byte buffer, per thread. */
@@ -428,7 +420,7 @@ static int check_zonemd(const struct ls_zone *z, enum ls_verify_policy pol, stru
 			if (seen & (1u << alg))
 				dup = true;
 			seen |= 1u << alg;
-			if (get32(rd) == soa && len - 6 == zonemd_hash_len(alg))
+			if (ls_get32(rd) == soa && len - 6 == zonemd_hash_len(alg))
 				want |= 1u << alg;
 		}
 	}
@@ -445,8 +437,9 @@ static int check_zonemd(const struct ls_zone *z, enum ls_verify_policy pol, stru
 	ls_zone_rdata_begin(z, rs, &it);
 	while (ls_zone_rdata_next(&it, &rd, &len)) {
 		uint8_t alg = rd[5];
-		if (rd[4] == ZONEMD_SCHEME_SIMPLE && zonemd_hash_len(alg) > 0 && get32(rd) == soa &&
-		    len - 6 == zonemd_hash_len(alg) && memcmp(rd + 6, digests[alg], len - 6) == 0) {
+		if (rd[4] == ZONEMD_SCHEME_SIMPLE && zonemd_hash_len(alg) > 0 &&
+		    ls_get32(rd) == soa && len - 6 == zonemd_hash_len(alg) &&
+		    memcmp(rd + 6, digests[alg], len - 6) == 0) {
 			st->zonemd_ok = true;
 			return 0;
 		}
@@ -462,10 +455,10 @@ static int check_zonemd(const struct ls_zone *z, enum ls_verify_policy pol, stru
 			continue;
 		}
 		any_supported = true;
-		if (get32(rd) != soa)
+		if (ls_get32(rd) != soa)
 			flist_add(f, LS_ZONE_ERROR, "zonemd-serial", origin, LS_TYPE_ZONEMD, rd,
-				  len, "ZONEMD serial %u differs from the SOA serial %u", get32(rd),
-				  soa);
+				  len, "ZONEMD serial %u differs from the SOA serial %u",
+				  ls_get32(rd), soa);
 		else if (len - 6 != hl)
 			flist_add(f, LS_ZONE_ERROR, "zonemd-digest", origin, LS_TYPE_ZONEMD, rd,
 				  len, "digest is %d octets, hash algorithm %u gives %d", len - 6,
@@ -1001,7 +994,7 @@ static bool n3_parse(struct n3rec *r, struct n3param *p, const uint8_t *rd, uint
 		return false;
 	p->alg = rd[0];
 	r->flags = rd[1];
-	p->iter = get16(rd + 2);
+	p->iter = ls_get16(rd + 2);
 	p->saltlen = rd[4];
 	p->salt = rd + 5;
 	pos = 5 + (size_t)rd[4];
@@ -1044,7 +1037,7 @@ static int check_nsec3(const struct ls_zone *z, const struct ls_zone_rrset *prs,
 		return 0;
 	}
 	param.alg = rd[0];
-	param.iter = get16(rd + 2);
+	param.iter = ls_get16(rd + 2);
 	param.saltlen = rd[4];
 	param.salt = rd + 5;
 	if (rd[1] != 0)
@@ -1212,15 +1205,13 @@ static unsigned online_cpus(void)
  * Signatures on worker threads; ZONEMD and the denial chain on this thread
  * meanwhile, so the single-threaded work overlaps the signature checks
  * instead of preceding them. Findings: keys into their own list, signatures
- * into per-chunk lists, ZONEMD into @zmd, the chain into @post; when the
- * signatures were checked everything is merged into @out here in check
- * order (@pre, @zmd, keys, chunks, @post) and *@zonemd_done is set. When
- * DNSSEC is off or the zone unsigned, findings go to @post and the caller
- * checks ZONEMD and merges.
+ * into per-chunk lists (both moved into @sigs at the end, in canonical
+ * order), ZONEMD into @zmd and *@zonemd_done set, the chain into @post.
+ * When DNSSEC is off or the zone unsigned, findings go to @post and the
+ * caller checks ZONEMD. The caller merges the lists.
  */
 static int check_dnssec(const struct ls_zone *z, const struct ls_verify_opts *o, uint64_t at,
-			size_t cap, struct flist *pre, struct flist *zmd,
-			struct ls_zone_problems *out, struct flist *post,
+			size_t cap, struct flist *zmd, struct flist *sigs, struct flist *post,
 			struct ls_verify_stats *st, bool *zonemd_done)
 {
 	const struct ls_zone_node *apex = ls_zone_apex(z);
@@ -1329,18 +1320,12 @@ static int check_dnssec(const struct ls_zone *z, const struct ls_verify_opts *o,
 			err = w[t].err;
 	}
 	if (!err)
-		err = pre->err ? pre->err : zmd->err ? zmd->err : keys.err ? keys.err : post->err;
-	/* serial, ZONEMD, keys, then signatures in canonical order, then the chain */
+		err = keys.err;
+	/* keys, then signatures in canonical order */
 	if (!err)
-		err = flist_move(out, cap, &pre->p);
-	if (!err)
-		err = flist_move(out, cap, &zmd->p);
-	if (!err)
-		err = flist_move(out, cap, &keys.p);
+		err = flist_move(&sigs->p, cap, &keys.p);
 	for (size_t c = 0; c < sh.nchunks && !err; c++)
-		err = flist_move(out, cap, &sh.chunks[c].p);
-	if (!err)
-		err = flist_move(out, cap, &post->p);
+		err = flist_move(&sigs->p, cap, &sh.chunks[c].p);
 free_workers:
 	for (unsigned t = 0; t < nthreads; t++) {
 		ls_dnssec_verifier_free(w[t].ver);
@@ -1382,7 +1367,7 @@ static int verify_into(const struct ls_zone *z, const struct ls_verify_opts *o,
 		       struct ls_verify_result *res)
 {
 	size_t cap = opts_cap(o);
-	struct flist pre, zmd, post;
+	struct flist pre, zmd, sigs, post;
 	bool zonemd_done;
 	uint64_t at = o->at ? o->at : (uint64_t)time(NULL);
 	int err;
@@ -1395,24 +1380,26 @@ static int verify_into(const struct ls_zone *z, const struct ls_verify_opts *o,
 
 	flist_init(&pre, cap, NULL, 0);
 	flist_init(&zmd, cap, NULL, 0);
+	flist_init(&sigs, cap, NULL, 0);
 	flist_init(&post, cap, NULL, 0);
 	check_serial(z, o, &pre);
-	err = check_dnssec(z, o, at, cap, &pre, &zmd, res->findings, &post, &res->stats,
-			   &zonemd_done);
+	err = check_dnssec(z, o, at, cap, &zmd, &sigs, &post, &res->stats, &zonemd_done);
 	if (!err && !zonemd_done)
 		err = check_zonemd(z, o->zonemd, &zmd, &res->stats);
-	/* when DNSSEC was off or unsigned, nothing was merged yet (and moving an
-	 * already merged, empty list adds nothing) */
 	if (!err)
 		err = pre.err ? pre.err : zmd.err ? zmd.err : post.err;
+	/* serial, ZONEMD, keys and signatures, then the chain */
 	if (!err)
 		err = flist_move(res->findings, cap, &pre.p);
 	if (!err)
 		err = flist_move(res->findings, cap, &zmd.p);
 	if (!err)
+		err = flist_move(res->findings, cap, &sigs.p);
+	if (!err)
 		err = flist_move(res->findings, cap, &post.p);
 	flist_release(&pre);
 	flist_release(&zmd);
+	flist_release(&sigs);
 	flist_release(&post);
 	if (err)
 		return err;
@@ -1467,25 +1454,40 @@ static int after_load(int err, struct ls_zone *z, struct ls_zone_problems *probl
 	return err;
 }
 
+/*
+ * Shared head of the loaders: reset the outputs and derive the zone file
+ * limits from @o (or the defaults, kept in @defaults). Returns the options
+ * to verify with.
+ */
+static const struct ls_verify_opts *before_load(const struct ls_verify_opts *o,
+						struct ls_verify_opts *defaults,
+						struct ls_zonefile_opts *zo,
+						struct ls_verify_result *res, struct ls_zone **zone)
+{
+	result_reset(res);
+	if (zone)
+		*zone = NULL;
+	if (!o) {
+		ls_verify_opts_init(defaults);
+		o = defaults;
+	}
+	memset(zo, 0, sizeof(*zo));
+	zo->max_records = o->max_records;
+	zo->max_bytes = o->max_bytes;
+	zo->no_include = o->no_include;
+	return o;
+}
+
 int ls_verify_file(const char *path, const uint8_t *origin, const struct ls_verify_opts *o,
 		   struct ls_verify_result *res, struct ls_zone **zone)
 {
-	struct ls_zonefile_opts zo = { 0 };
+	struct ls_zonefile_opts zo;
 	struct ls_verify_opts defaults;
 	struct ls_zone_problems *problems = NULL;
 	struct ls_zone *z = NULL;
 	int err;
 
-	result_reset(res);
-	if (zone)
-		*zone = NULL;
-	if (!o) {
-		ls_verify_opts_init(&defaults);
-		o = &defaults;
-	}
-	zo.max_records = o->max_records;
-	zo.max_bytes = o->max_bytes;
-	zo.no_include = o->no_include;
+	o = before_load(o, &defaults, &zo, res, zone);
 	err = ls_zonefile_load(path, origin, &zo, &z, &problems);
 	return after_load(err, z, problems, origin, o, res, zone);
 }
@@ -1494,22 +1496,13 @@ int ls_verify_string(const char *text, size_t len, const char *name, const uint8
 		     const struct ls_verify_opts *o, struct ls_verify_result *res,
 		     struct ls_zone **zone)
 {
-	struct ls_zonefile_opts zo = { 0 };
+	struct ls_zonefile_opts zo;
 	struct ls_verify_opts defaults;
 	struct ls_zone_problems *problems = NULL;
 	struct ls_zone *z = NULL;
 	int err;
 
-	result_reset(res);
-	if (zone)
-		*zone = NULL;
-	if (!o) {
-		ls_verify_opts_init(&defaults);
-		o = &defaults;
-	}
-	zo.max_records = o->max_records;
-	zo.max_bytes = o->max_bytes;
-	zo.no_include = o->no_include;
+	o = before_load(o, &defaults, &zo, res, zone);
 	err = ls_zonefile_load_string(text, len, name, origin, &zo, &z, &problems);
 	return after_load(err, z, problems, origin, o, res, zone);
 }
@@ -1566,17 +1559,6 @@ const char *ls_verify_policy_name(enum ls_verify_policy p)
 	return "unknown";
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 int ls_verify_time_from_str(const char *s, uint64_t *t)
 {
 	size_t len = strlen(s);
@@ -1590,20 +1572,13 @@ int ls_verify_time_from_str(const char *s, uint64_t *t)
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (len == 14) {
-		unsigned f[6];
-		static const unsigned width[6] = { 4, 2, 2, 2, 2, 2 };
-		static const unsigned maxv[6] = { 9999, 12, 31, 23, 59, 60 };
-		size_t pos = 0;
-		for (int i = 0; i < 6; i++) {
-			f[i] = 0;
-			for (unsigned k = 0; k < width[i]; k++)
-				f[i] = f[i] * 10 + (unsigned)(s[pos++] - '0');
-			if (f[i] > maxv[i] || (i == 1 && f[i] < 1) || (i == 2 && f[i] < 1) ||
-			    (i == 0 && f[i] < 1970))
-				return -EINVAL;
-		}
-		v = (uint64_t)(days_from_civil(f[0], f[1], f[2]) * 86400) + f[3] * 3600u +
-		    f[4] * 60u + f[5];
+		/* the catalog's TIMESTAMP without a fraction: one parser, one calendar */
+		int64_t sec;
+		uint32_t nsec;
+
+		if (ls_catalog_timestamp_parse(s, len, &sec, &nsec) != 0)
+			return -EINVAL;
+		v = (uint64_t)sec;
 	}
 	*t = v;
 	return 0;

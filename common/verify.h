@@ -122,8 +122,9 @@ int ls_verify_policy_from_str(const char *s, enum ls_verify_policy *p);
 const char *ls_verify_policy_name(enum ls_verify_policy p);
 
 /**
- * Parse a time as YYYYMMDDHHmmSS (UTC, 14 digits) or as UNIX seconds
- * (any other run of digits). Returns 0 or -EINVAL.
+ * Parse a time as YYYYMMDDHHmmSS (UTC, 14 digits, a real calendar date, as
+ * ls_catalog_timestamp_parse() reads it) or as UNIX seconds (any other run
+ * of digits). Returns 0 or -EINVAL.
  */
 int ls_verify_time_from_str(const char *s, uint64_t *t);
 

@@ -162,6 +162,11 @@ static void test_time(void **state)
 	assert_int_equal(ls_verify_time_from_str("0", &t), 0);
 	assert_int_equal(t, 0);
 	assert_int_equal(ls_verify_time_from_str("20251301000000", &t), -EINVAL);
+	/* a real calendar date, as the catalog's TIMESTAMP: no 30 February */
+	assert_int_equal(ls_verify_time_from_str("20250230000000", &t), -EINVAL);
+	assert_int_equal(ls_verify_time_from_str("20240229000000", &t), 0);
+	assert_int_equal(t, 1709164800ull);
+	assert_int_equal(ls_verify_time_from_str("19691231235959", &t), -EINVAL);
 	assert_int_equal(ls_verify_time_from_str("2025-01-01", &t), -EINVAL);
 	assert_int_equal(ls_verify_time_from_str("", &t), -EINVAL);
 	assert_int_equal(ls_verify_time_from_str("12a", &t), -EINVAL);
