@@ -32,10 +32,8 @@
 #include "agent/tcpout.h"
 #include "agent/tls.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +49,7 @@
 #define TCP_MAX_REQUEST 16384 /* larger length prefixes close the connection */
 #define OUT_HIGH (64u * 1024) /* unsent octets above which nothing more is produced */
 #define RESP_LEN LS_MSG_MAXLEN
+#define ACCEPT_RETRY 0.1 /* seconds to pause accept() when out of descriptors */
 
 struct ls_admin;
 
@@ -62,6 +61,7 @@ struct udp_sock {
 
 struct tcp_listener {
 	ev_io io;
+	ev_timer retry; /* accept() paused after EMFILE and the like */
 	int fd;
 	struct ls_admin *a;
 	bool tls; /* admin.tls-listen: connections start with a TLS handshake */
@@ -88,7 +88,8 @@ struct conn {
 	struct ls_tcpout out;
 	struct ls_xfrout *xfr; /* a transfer being sent */
 	uint8_t xfr_origin[LS_DNAME_MAXLEN];
-	char peer[INET6_ADDRSTRLEN + 8];
+	struct sockaddr_storage from; /* the peer, as accept() gave it */
+	char peer[LS_CONFIG_ADDR_STRLEN]; /* the same, for the log */
 	bool waiting; /* a deferred answer is outstanding */
 	bool in_dispatch; /* inside ls_admin_dispatch(): a reply must not re-enter */
 	bool eof;
@@ -129,24 +130,16 @@ static uint64_t unix_now(void)
 	return (uint64_t)time(NULL);
 }
 
+/* @sa (NULL: unknown) as ls_config_addr_str() writes it. */
 static const char *peer_str(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
+	struct ls_config_addr addr = { 0 };
 
-	if (sa && sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		port = ntohs(in->sin_port);
-	} else if (sa && sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		port = ntohs(in6->sin6_port);
-	}
-	snprintf(buf, len, "%s@%u", host, port);
-	return buf;
+	if (sa && sa->sa_family == AF_INET)
+		memcpy(&addr.ss, sa, sizeof(struct sockaddr_in));
+	else if (sa && sa->sa_family == AF_INET6)
+		memcpy(&addr.ss, sa, sizeof(struct sockaddr_in6));
+	return ls_config_addr_str(&addr, buf, len);
 }
 
 /* ---- keys ------------------------------------------------------------------ */
@@ -380,7 +373,7 @@ int ls_admin_dispatch(struct ls_admin *a, const struct ls_admin_req *req, uint8_
 	struct ls_tsig_status st = { 0 };
 	const struct ls_config_key *key = NULL;
 	uint8_t origin[LS_DNAME_MAXLEN];
-	char peer[INET6_ADDRSTRLEN + 8];
+	char peer[LS_CONFIG_ADDR_STRLEN];
 	unsigned opcode;
 	int err, len = 0;
 
@@ -505,10 +498,7 @@ static void on_udp(struct ev_loop *loop, ev_io *w, int revents)
 		ls_xfrout_free(res.xfr); /* never over UDP; defensive */
 		if (res.deferred)
 			continue;
-		if (len > 0)
-			sendto(u->fd, a->resp, (size_t)len, MSG_DONTWAIT,
-			       (struct sockaddr *)&p->peer, p->peerlen);
-		udp_reply(p, NULL, 0); /* unlink and free */
+		udp_reply(p, a->resp, len > 0 ? (size_t)len : 0); /* send, unlink, free */
 	}
 }
 
@@ -642,24 +632,17 @@ static int conn_process(struct conn *c)
 			a->st.tcp_requests++;
 			req = (struct ls_admin_req){ .wire = c->in + 2,
 						     .len = len,
-						     .from = NULL,
+						     .from = (struct sockaddr *)&c->from,
 						     .tcp = true,
 						     .tls = c->ssl != NULL,
 						     .alpn_dot = c->alpn_dot,
 						     .now = unix_now(),
 						     .reply = conn_reply,
 						     .rctx = c };
-			{
-				struct sockaddr_storage ss;
-				socklen_t sl = sizeof(ss);
-
-				if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0)
-					req.from = (struct sockaddr *)&ss;
-				c->waiting = true;
-				c->in_dispatch = true;
-				r = ls_admin_dispatch(a, &req, a->resp, sizeof(a->resp), &res);
-				c->in_dispatch = false;
-			}
+			c->waiting = true;
+			c->in_dispatch = true;
+			r = ls_admin_dispatch(a, &req, a->resp, sizeof(a->resp), &res);
+			c->in_dispatch = false;
 			memmove(c->in, c->in + 2 + len, c->in_len - 2 - len);
 			c->in_len -= 2 + len;
 			if (!res.deferred)
@@ -835,6 +818,13 @@ static void on_conn_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	conn_close(c);
 }
 
+static void on_accept_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tcp_listener *l = w->data;
+
+	ev_io_start(loop, &l->io);
+}
+
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct tcp_listener *l = w->data;
@@ -847,8 +837,20 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		struct conn *c;
 		int one = 1;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* level-triggered: retrying now would spin */
+				pr_warn("admin: accept: %s; pausing for %.1f s", strerror(errno),
+					ACCEPT_RETRY);
+				ev_io_stop(loop, &l->io);
+				ev_timer_set(&l->retry, ACCEPT_RETRY, 0.);
+				ev_timer_start(loop, &l->retry);
+			}
 			return;
+		}
 		if (a->nconns >= a->opts.tcp_max_conns) {
 			a->st.tcp_refused++;
 			close(fd);
@@ -872,6 +874,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		c->handshaking = l->tls;
+		c->from = ss;
 		peer_str((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		ev_io_init(&c->rio, on_conn_read, fd, EV_READ);
@@ -891,6 +894,25 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* ---- sockets and life ----------------------------------------------------------- */
+
+/* Watch listening socket @fd as @l. */
+static void listener_start(struct ls_admin *a, struct tcp_listener *l, int fd, bool tls)
+{
+	l->fd = fd;
+	l->a = a;
+	l->tls = tls;
+	ev_io_init(&l->io, on_accept, fd, EV_READ);
+	ev_timer_init(&l->retry, on_accept_retry, ACCEPT_RETRY, 0.);
+	l->io.data = l->retry.data = l;
+	ev_io_start(a->loop, &l->io);
+}
+
+static void listener_stop(struct ls_admin *a, struct tcp_listener *l)
+{
+	ev_io_stop(a->loop, &l->io);
+	ev_timer_stop(a->loop, &l->retry);
+	close(l->fd);
+}
 
 static int open_socket(const struct ls_config_addr *addr, int type)
 {
@@ -962,12 +984,7 @@ static int open_tls(struct ls_admin *a, const struct ls_config *cfg)
 			       ls_config_addr_str(addr, abuf, sizeof(abuf)), strerror(-fd));
 			return fd;
 		}
-		a->tls[i].fd = fd;
-		a->tls[i].a = a;
-		a->tls[i].tls = true;
-		ev_io_init(&a->tls[i].io, on_accept, fd, EV_READ);
-		a->tls[i].io.data = &a->tls[i];
-		ev_io_start(a->loop, &a->tls[i].io);
+		listener_start(a, &a->tls[i], fd, true);
 		a->ntls = i + 1;
 		pr_info("administrative listener on %s (XoT, RFC 9103: TLS 1.3, ALPN dot)",
 			ls_config_addr_str(addr, abuf, sizeof(abuf)));
@@ -981,7 +998,7 @@ int ls_admin_new(struct ev_loop *loop, const struct ls_config *cfg, const struct
 	char abuf[LS_CONFIG_ADDR_STRLEN];
 	struct ls_admin *a;
 	size_t n = cfg->admin.listen_count, i;
-	int err;
+	int err, fd;
 
 	err = ls_admin_new_detached(cfg, ops, &a);
 	if (err)
@@ -1005,19 +1022,17 @@ int ls_admin_new(struct ev_loop *loop, const struct ls_config *cfg, const struct
 			err = a->udp[i].fd;
 			goto fail_bind;
 		}
-		a->tcp[i].fd = open_socket(addr, SOCK_STREAM);
-		if (a->tcp[i].fd < 0) {
-			err = a->tcp[i].fd;
+		fd = open_socket(addr, SOCK_STREAM);
+		if (fd < 0) {
+			err = fd;
 			close(a->udp[i].fd);
 			goto fail_bind;
 		}
-		a->udp[i].a = a->tcp[i].a = a;
+		a->udp[i].a = a;
 		ev_io_init(&a->udp[i].io, on_udp, a->udp[i].fd, EV_READ);
-		ev_io_init(&a->tcp[i].io, on_accept, a->tcp[i].fd, EV_READ);
 		a->udp[i].io.data = &a->udp[i];
-		a->tcp[i].io.data = &a->tcp[i];
 		ev_io_start(loop, &a->udp[i].io);
-		ev_io_start(loop, &a->tcp[i].io);
+		listener_start(a, &a->tcp[i], fd, false);
 		a->naddrs = i + 1;
 		pr_info("administrative listener on %s (UDP and TCP: NOTIFY, SOA, AXFR/IXFR)",
 			ls_config_addr_str(addr, abuf, sizeof(abuf)));
@@ -1058,14 +1073,11 @@ void ls_admin_free(struct ls_admin *a)
 	}
 	for (size_t i = 0; i < a->naddrs; i++) {
 		ev_io_stop(a->loop, &a->udp[i].io);
-		ev_io_stop(a->loop, &a->tcp[i].io);
 		close(a->udp[i].fd);
-		close(a->tcp[i].fd);
+		listener_stop(a, &a->tcp[i]);
 	}
-	for (size_t i = 0; i < a->ntls; i++) {
-		ev_io_stop(a->loop, &a->tls[i].io);
-		close(a->tls[i].fd);
-	}
+	for (size_t i = 0; i < a->ntls; i++)
+		listener_stop(a, &a->tls[i]);
 	free(a->tls);
 	SSL_CTX_free(a->tls_ctx);
 	free(a->udp);

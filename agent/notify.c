@@ -274,26 +274,12 @@ int ls_notify_remote(struct ls_notify *n, const uint8_t *origin, uint32_t serial
 	return started;
 }
 
-int ls_notify_zone(struct ls_notify *n, const uint8_t *origin, uint32_t serial)
+/* Notify each of @list (@count remotes). Returns the jobs started. */
+static int notify_all(struct ls_notify *n, const uint8_t *origin, uint32_t serial,
+		      const struct ls_config_remote *const *list, size_t count)
 {
-	const struct ls_config *cfg = n->cfg;
-	const struct ls_config_remote *const *list = NULL;
-	size_t count = 0;
 	int total = 0;
-	const struct ls_config_zone *z = ls_config_zone_find(cfg, origin);
 
-	if (z) {
-		list = z->notify;
-		count = z->notify_count;
-	} else {
-		for (size_t i = 0; i < cfg->catalog_count; i++) {
-			if (ls_dname_equal(cfg->catalogs[i].name, origin)) {
-				list = cfg->catalogs[i].notify;
-				count = cfg->catalogs[i].notify_count;
-				break;
-			}
-		}
-	}
 	for (size_t i = 0; i < count; i++) {
 		int r = ls_notify_remote(n, origin, serial, list[i]);
 
@@ -303,29 +289,38 @@ int ls_notify_zone(struct ls_notify *n, const uint8_t *origin, uint32_t serial)
 	return total;
 }
 
+/* The catalog named @name, or NULL. */
+static const struct ls_config_catalog *catalog_find(const struct ls_config *cfg,
+						    const uint8_t *name)
+{
+	for (size_t i = 0; i < cfg->catalog_count; i++) {
+		if (ls_dname_equal(cfg->catalogs[i].name, name))
+			return &cfg->catalogs[i];
+	}
+	return NULL;
+}
+
+int ls_notify_zone(struct ls_notify *n, const uint8_t *origin, uint32_t serial)
+{
+	const struct ls_config_zone *z = ls_config_zone_find(n->cfg, origin);
+	const struct ls_config_catalog *cat;
+
+	if (z)
+		return notify_all(n, origin, serial, z->notify, z->notify_count);
+	cat = catalog_find(n->cfg, origin);
+	return cat ? notify_all(n, origin, serial, cat->notify, cat->notify_count) : 0;
+}
+
 int ls_notify_member(struct ls_notify *n, const uint8_t *origin, uint32_t serial,
 		     const uint8_t *catalog)
 {
-	const struct ls_config *cfg = n->cfg;
-	int total = 0;
+	const struct ls_config_catalog *cat;
 
 	/* a zone configured by name is configured, whoever lists it too */
-	if (ls_config_zone_find(cfg, origin) || !catalog)
+	if (ls_config_zone_find(n->cfg, origin) || !catalog)
 		return ls_notify_zone(n, origin, serial);
-	for (size_t i = 0; i < cfg->catalog_count; i++) {
-		const struct ls_config_catalog *cat = &cfg->catalogs[i];
-
-		if (!ls_dname_equal(cat->name, catalog))
-			continue;
-		for (size_t k = 0; k < cat->notify_count; k++) {
-			int r = ls_notify_remote(n, origin, serial, cat->notify[k]);
-
-			if (r > 0)
-				total += r;
-		}
-		break;
-	}
-	return total;
+	cat = catalog_find(n->cfg, catalog);
+	return cat ? notify_all(n, origin, serial, cat->notify, cat->notify_count) : 0;
 }
 
 int ls_notify_new(struct ev_loop *loop, const struct ls_config *cfg,

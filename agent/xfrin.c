@@ -641,7 +641,9 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	if ((revents & EV_WRITE) && z->woff < z->wlen) {
-		ssize_t n = write(z->fd, z->wbuf + z->woff, z->wlen - z->woff);
+		/* MSG_NOSIGNAL: a primary that went away must not SIGPIPE the daemon */
+		ssize_t n = send(z->fd, z->wbuf + z->woff, z->wlen - z->woff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			attempt_fail(z, "write: %s", strerror(errno));

@@ -8,7 +8,8 @@
  * other opcodes NOTIMP, other queries REFUSED; malformed input FORMERR or
  * silence), and the sockets: a signed AXFR of a zone larger than the output
  * high-water mark over a real loopback TCP connection, read back, every
- * message verified, and a NOTIFY over UDP.
+ * message verified, and a NOTIFY over UDP; out of descriptors, accept()
+ * pauses instead of spinning and the waiting connection is taken later.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -531,6 +533,69 @@ static void test_sockets(void **state)
 	free(buf);
 }
 
+/*
+ * Out of descriptors, the listener pauses accept() instead of spinning on
+ * its level-triggered watcher, and takes the waiting connection once a
+ * descriptor is free again.
+ */
+static void test_accept_paused(void **state)
+{
+	struct fixture *f = *state;
+	const struct ls_admin_ops ops = { .live = op_live, .ctx = f };
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct rlimit old, low;
+	struct ls_admin *a;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, fill[1024], nfill = 0;
+	uint64_t accepted;
+	ev_tstamp until, t0, waited;
+
+	assert_int_equal(ls_admin_new(loop, f->cfg, &ops, NULL, &a), 0);
+	assert_int_equal(ls_admin_sockname(a, 0, 1, &ss, &sl), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&ss, sl), 0);
+	/* no descriptor left for accept() */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (;;) {
+		int d = dup(fd);
+
+		if (d < 0)
+			break;
+		assert_true(nfill < (int)(sizeof(fill) / sizeof(fill[0])));
+		fill[nfill++] = d;
+	}
+	assert_int_equal(errno, EMFILE);
+	ev_now_update(loop);
+	until = ev_now(loop) + 0.05;
+	while (ev_now(loop) < until) {
+		ev_run(loop, EVRUN_ONCE | EVRUN_NOWAIT);
+		usleep(1000);
+		ev_now_update(loop);
+	}
+	accepted = ls_admin_stats(a)->tcp_accepted;
+	/* paused: the watcher is off, so a blocking turn of the loop waits
+	 * for the retry timer instead of returning at once */
+	t0 = ev_time();
+	ev_run(loop, EVRUN_ONCE);
+	waited = ev_time() - t0;
+	/* descriptors back before asserting, so a failure reports cleanly */
+	while (nfill)
+		close(fill[--nfill]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(accepted, 0);
+	assert_true(waited > 0.01);
+	for (int i = 0; i < 100 && ls_admin_stats(a)->tcp_accepted == 0; i++)
+		ev_run(loop, EVRUN_ONCE);
+	assert_int_equal(ls_admin_stats(a)->tcp_accepted, 1);
+	close(fd);
+	ls_admin_free(a);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +606,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_opcode5, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sockets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_paused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
