@@ -260,6 +260,11 @@ struct ls_dataplane {
 	uint64_t lease_ns; /* opts->lease_ns */
 	uint32_t *zidx; /* index of zones by origin, see dpz_find() */
 	size_t zidx_cap;
+	/* label counts of origins refused a control entry (another origin
+	 * holds their hash): the program must still probe that length, find
+	 * the other origin's entry and pass, not fall through to a parent
+	 * zone. Never cleared: a stale bit only costs a probe. */
+	uint64_t refused_mask;
 	struct ls_dataplane_growth growth;
 };
 
@@ -1121,13 +1126,14 @@ static int zone_lookup(struct ls_dataplane *dp, const uint8_t *origin, struct ls
 	return memcmp(v->name, name, sizeof(name)) ? -ENOENT : 0;
 }
 
-/* The label mask: which origin lengths exist, so the program probes only those. */
+/* The label mask: which origin lengths exist, so the program probes only
+ * those; recomputed after a removal (ls_dataplane_set_zone() only adds). */
 static void update_mask(struct ls_dataplane *dp)
 {
 	int fd = bpf_map__fd(dp->skel->maps.ls_zones);
 	struct ls_zone_key key, next;
 	void *prev = NULL;
-	uint64_t mask = 0;
+	uint64_t mask = dp->refused_mask;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
@@ -1151,16 +1157,26 @@ int ls_dataplane_set_zone(struct ls_dataplane *dp, const uint8_t *origin,
 	if (ls_dname_len(origin) > LS_XDP_NAME_MAX)
 		return -ENAMETOOLONG; /* the program never finds it: the slow path answers */
 	err = zone_lookup(dp, origin, &k, &v);
-	if (err == -ENOENT && bpf_map_lookup_elem(fd, &k, &v) == 0)
-		return -EEXIST; /* another origin has this hash: the slow path answers this one */
+	if (err == -ENOENT && bpf_map_lookup_elem(fd, &k, &v) == 0) {
+		/* another origin has this hash: the slow path answers this one */
+		int labels = ls_dname_labels(origin);
+		if (labels < 64) {
+			dp->refused_mask |= 1ULL << labels;
+			dp->global->label_mask |= 1ULL << labels;
+		}
+		return -EEXIST;
+	}
 	memset(&v, 0, sizeof(v));
 	zone_key(origin, &k, v.name);
 	v.labels = (__u32)ls_dname_labels(origin);
 	v.ctl = *ctl;
+	/* the program probes this length before the entry is there: a bit
+	 * only gains here (a stale one costs a probe; removals recompute) */
+	if (v.labels < 64)
+		dp->global->label_mask |= 1ULL << v.labels;
 	/* BPF_F_LOCK: copied under the entry's spin lock, as the program reads it */
 	if (bpf_map_update_elem(fd, &k, &v, BPF_F_LOCK))
 		return -errno;
-	update_mask(dp);
 	return 0;
 }
 
@@ -1760,22 +1776,11 @@ int ls_dataplane_estimate(const struct ls_zoneset *zs, const uint8_t *const *ori
  * dp->zones is indexed by an open-addressing table of origin hashes
  * (dp->zidx: index + 1, 0 empty; at most half full), so a sync over n
  * zones costs O(n), not O(n²). Rebuilt after removals (which move entries).
+ * Keyed by ls_name_hash(), the program's own hash (it folds case too).
  */
-static uint64_t origin_hash(const uint8_t *origin)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t len = ls_dname_len(origin);
-
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = origin[i];
-		h = (h ^ (c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c)) * 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static void zidx_put(struct ls_dataplane *dp, size_t i)
 {
-	size_t mask = dp->zidx_cap - 1, j = origin_hash(dp->zones[i].origin) & mask;
+	size_t mask = dp->zidx_cap - 1, j = ls_name_hash(dp->zones[i].origin) & mask;
 
 	while (dp->zidx[j])
 		j = (j + 1) & mask;
@@ -1804,7 +1809,7 @@ static int zidx_rebuild(struct ls_dataplane *dp, size_t want)
 static struct dp_zone *dpz_find(struct ls_dataplane *dp, const uint8_t *origin, bool create)
 {
 	if (dp->zidx_cap) {
-		size_t mask = dp->zidx_cap - 1, j = origin_hash(origin) & mask;
+		size_t mask = dp->zidx_cap - 1, j = ls_name_hash(origin) & mask;
 		for (; dp->zidx[j]; j = (j + 1) & mask)
 			if (ls_dname_equal(dp->zones[dp->zidx[j] - 1].origin, origin))
 				return &dp->zones[dp->zidx[j] - 1];
@@ -1891,15 +1896,20 @@ int ls_dataplane_sync(struct ls_dataplane *dp, const struct ls_zoneset *zs,
 		const struct ls_zone *g[2] = { ls_zoneset_live(zs, origin),
 					       ls_zoneset_next(zs, origin) };
 		uint32_t id[2] = { 0, 0 };
-		for (int k = 0; k < 2 && !err; k++)
+		for (int k = 0; k < 2; k++) {
 			err = gen_for(dp, z, g[k], &id[k]);
-		if (err) {
-			/* the control entry keeps what it named: nothing half-loaded is visible */
-			char name[LS_DNAME_STRLEN];
-			ls_dname_to_str(name, sizeof(name), origin);
-			ls_log(LS_LOG_ERR, "dataplane: %s: cannot load: %s", name, strerror(-err));
-			first = first ? first : err;
-			continue;
+			if (err) {
+				/* id 0 names no entry: the program passes what that
+				 * generation would answer (the slow path answers it
+				 * from the zone set), while the control entry still
+				 * gets the set's times, so drops agree too. Keeping
+				 * the old entry would answer a replaced serial. */
+				char name[LS_DNAME_STRLEN];
+				ls_dname_to_str(name, sizeof(name), origin);
+				ls_log(LS_LOG_ERR, "dataplane: %s: cannot load %s: %s", name,
+				       k == 0 ? "live" : "next", strerror(-err));
+				first = first ? first : err;
+			}
 		}
 		for (int k = 0; k < 2; k++)
 			if (g[k] && ls_zone_node_rrset(g[k], ls_zone_apex(g[k]), LS_TYPE_DNSKEY))

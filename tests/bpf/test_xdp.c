@@ -942,6 +942,27 @@ static void test_collision(void **state)
 	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zv, BPF_F_LOCK), 0);
 	assert_int_equal(run(&in, &out), XDP_TX);
 
+	/* ... and when that origin has another label count and an enclosing
+	 * zone (here the root, withdrawn) exists: the program must still probe
+	 * the refused origin's length and pass, not drop or answer from the
+	 * enclosing zone */
+	const uint8_t root[] = "";
+	struct ls_zone_ctl rctl = { .switch_at = LS_TIME_NEVER,
+				    .withdraw_at = 0,
+				    .flags = LS_CTL_HAS_LIVE,
+				    .zone_id = 0x7fff0001 };
+	zbad.labels = 3;
+	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zbad, BPF_F_LOCK), 0);
+	assert_int_equal(ls_dataplane_set_zone(dp, origin, &zv.ctl), -EEXIST);
+	assert_int_equal(ls_dataplane_set_zone(dp, root, &rctl), 0);
+	/* a removal recomputes the label mask from the map */
+	assert_int_equal(ls_dataplane_set_zone(dp, (const uint8_t *)"\3foo", &rctl), 0);
+	assert_int_equal(ls_dataplane_remove_zone(dp, (const uint8_t *)"\3foo"), 0);
+	assert_int_equal(run(&in, &out), XDP_PASS);
+	assert_int_equal(ls_dataplane_remove_zone(dp, root), 0);
+	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zv, BPF_F_LOCK), 0);
+	assert_int_equal(run(&in, &out), XDP_TX);
+
 	close(afd);
 	close(zfd);
 	serve_live();
