@@ -237,21 +237,25 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	static const char denied[] = "{\"ok\":false,\"error\":\"permission denied\"}\n";
 	static const char busy[] = "{\"ok\":false,\"error\":\"busy\"}\n";
 	struct ls_control *ctl = w->data;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
 	struct conn *c;
 	int fd;
 
 	/* bounded: at most a few per wake-up, the rest on the next turn */
 	for (int k = 0; k < 16; k++) {
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+		bool known;
+
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
-		    cred.uid != ctl->opts.uid) {
+		/* a peer whose credentials cannot be read is refused, and logged as uid -1 */
+		known = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 &&
+			clen == sizeof(cred);
+		if (!known || cred.uid != ctl->opts.uid) {
 			ctl->stats.refused_uid++;
 			pr_warn("control: refused a request from uid %ld (only uid %ld may)",
-				clen == sizeof(cred) ? (long)cred.uid : -1L, (long)ctl->opts.uid);
+				known ? (long)cred.uid : -1L, (long)ctl->opts.uid);
 			send_line(fd, denied, sizeof(denied) - 1);
 			close(fd);
 			continue;

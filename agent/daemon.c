@@ -373,9 +373,9 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	ls_sdnotify_reloading();
 	struct ls_daemon *d = w->data;
 
+	ls_sdnotify_reloading();
 	ls_daemon_reload(d);
 	/* also after a refused reload: the old config serves; not before start-up is done */
 	if (d->ready)
@@ -567,7 +567,8 @@ static int admin_primary(void *ctx, const uint8_t *origin, const struct sockaddr
 	return ls_xfrin_primary(((struct ls_daemon *)ctx)->xfrin, origin, from, remote);
 }
 
-static int admin_refresh(void *ctx, const uint8_t *origin)
+/* NOTIFY in and lockstepctl retransfer; -ENOENT: not ours, or no primaries */
+static int xfrin_refresh(void *ctx, const uint8_t *origin)
 {
 	return ls_xfrin_refresh(((struct ls_daemon *)ctx)->xfrin, origin);
 }
@@ -575,7 +576,7 @@ static int admin_refresh(void *ctx, const uint8_t *origin)
 static int start_admin(struct ls_daemon *d)
 {
 	const struct ls_admin_ops ops = {
-		.primary = admin_primary, .refresh = admin_refresh, .live = xfrin_live, .ctx = d
+		.primary = admin_primary, .refresh = xfrin_refresh, .live = xfrin_live, .ctx = d
 	};
 	int err = ls_notify_new(d->loop, d->cfg, NULL, &d->notify);
 
@@ -593,12 +594,13 @@ static int nz_add_zone(void *ctx, const uint8_t *origin)
 	return ls_zonemgr_add_zone(((struct ls_daemon *)ctx)->zonemgr, origin, NULL);
 }
 
-static int nz_remove_zone(void *ctx, const uint8_t *origin)
+/* NEWZONE and catalogs remove a zone alike: its transfers stop, the zone manager drops it. */
+static int remove_zone(void *ctx, const uint8_t *origin)
 {
 	struct ls_daemon *d = ctx;
 
 	if (d->xfrin)
-		ls_xfrin_remove_zone(d->xfrin, origin); /* -ENOENT: its transfer never started */
+		ls_xfrin_remove_zone(d->xfrin, origin); /* -ENOENT: not transferred (yet) */
 	return ls_zonemgr_remove_zone(d->zonemgr, origin);
 }
 
@@ -623,7 +625,7 @@ static int start_newzone(struct ls_daemon *d)
 {
 	const struct ls_newzone_ops ops = {
 		.add_zone = nz_add_zone,
-		.remove_zone = nz_remove_zone,
+		.remove_zone = remove_zone,
 		.transfer = nz_transfer,
 		.ctx = d,
 	};
@@ -697,15 +699,6 @@ static int cat_add_zone(void *ctx, const uint8_t *origin, const uint8_t *setting
 	return err == -EEXIST ? 0 : err;
 }
 
-static int cat_remove_zone(void *ctx, const uint8_t *origin)
-{
-	struct ls_daemon *d = ctx;
-
-	if (d->xfrin)
-		ls_xfrin_remove_zone(d->xfrin, origin); /* -ENOENT: not transferred (yet) */
-	return ls_zonemgr_remove_zone(d->zonemgr, origin);
-}
-
 static int cat_plan(void *ctx, const uint8_t *origin, uint32_t serial, uint64_t at_unix,
 		    uint32_t at_nsec)
 {
@@ -725,7 +718,7 @@ static int cat_unplan(void *ctx, const uint8_t *origin)
  * after the add_zone callback (and moves by coo without one), so the pass
  * looks at the result. Adding a member xfrin already has with the same
  * primaries changes nothing; removed members left xfrin in
- * cat_remove_zone(). A catalog without primaries (fed by the spool) gives
+ * remove_zone(). A catalog without primaries (fed by the spool) gives
  * its members none: they come the same way.
  */
 static void member_transfers(struct ls_daemon *d)
@@ -793,7 +786,7 @@ static int start_catalogs(struct ls_daemon *d)
 {
 	const struct ls_catalogs_ops ops = {
 		.add_zone = cat_add_zone,
-		.remove_zone = cat_remove_zone,
+		.remove_zone = remove_zone,
 		.plan = cat_plan,
 		.unplan = cat_unplan,
 		.ctx = d,
@@ -959,12 +952,6 @@ static void start_dataplane(struct ls_daemon *d)
 }
 
 /* The local control socket (agent/control.h): lockstepctl retransfer / withdraw. */
-static int ctl_retransfer(void *ctx, const uint8_t *origin)
-{
-	/* -ENOENT: a zone that is not ours or has no primaries */
-	return ls_xfrin_refresh(((struct ls_daemon *)ctx)->xfrin, origin);
-}
-
 static int ctl_withdraw(void *ctx, const uint8_t *origin)
 {
 	struct ls_daemon *d = ctx;
@@ -976,7 +963,7 @@ static int ctl_withdraw(void *ctx, const uint8_t *origin)
 
 static void start_control(struct ls_daemon *d)
 {
-	const struct ls_control_ops ops = { .retransfer = ctl_retransfer,
+	const struct ls_control_ops ops = { .retransfer = xfrin_refresh,
 					    .withdraw = ctl_withdraw,
 					    .ctx = d };
 	const char *path = d->cfg->node.control_socket;

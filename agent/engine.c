@@ -299,6 +299,15 @@ static void nsec3_cover(struct eng *c, const uint8_t *name)
 		      LS_TYPE_NSEC3);
 }
 
+/* The NSEC3 covering the next closer name of @name below its encloser @cename (RFC 5155 §1.3). */
+static void nsec3_cover_next_closer(struct eng *c, const uint8_t *name, const uint8_t *cename)
+{
+	int nl = ls_dname_labels(name), cl = ls_dname_labels(cename);
+
+	if (nl > cl)
+		nsec3_cover(c, ls_dname_skip(name, nl - cl - 1));
+}
+
 /*
  * Closest (provable) encloser proof of RFC 5155 §7.2.1: the NSEC3 matching
  * the closest encloser of @name that has one (walking up past opt-out
@@ -318,9 +327,7 @@ static const uint8_t *nsec3_ce_proof(struct eng *c, const uint8_t *name,
 			break;
 	}
 	auth_add_type(c, match, LS_TYPE_NSEC3);
-	int nl = ls_dname_labels(name), cl = ls_dname_labels(cename);
-	if (nl > cl)
-		nsec3_cover(c, ls_dname_skip(name, nl - cl - 1));
+	nsec3_cover_next_closer(c, name, cename);
 	return cename;
 }
 
@@ -347,10 +354,7 @@ static void prove_wildcards(struct eng *c)
 		if (!c->nsec3) {
 			nsec_cover(c, name);
 		} else if (ce) {
-			int nl = ls_dname_labels(name);
-			int cl = ls_dname_labels(ls_zone_node_name(c->z, ce));
-			if (nl > cl)
-				nsec3_cover(c, ls_dname_skip(name, nl - cl - 1));
+			nsec3_cover_next_closer(c, name, ls_zone_node_name(c->z, ce));
 		}
 	}
 }

@@ -77,12 +77,20 @@ static void zone_name(const struct ls_zinfo *z, char *buf, size_t len)
 }
 
 /*
- * Whether @z answers now. The state is the zone manager's word; the times
- * are checked too because the time rule flips at T in the data path,
- * before the manager's housekeeping has noticed.
+ * Whether @z answers now: the zone manager's state explains an empty or
+ * withdrawn zone; otherwise the verdict is the time rule itself,
+ * ls_ctl_decide() on the zone set's control entry, as the slow path and the
+ * XDP program decide each query (the lease is the data plane's alone).
  */
 static bool zone_serves(const struct ls_zinfo *z, uint64_t now, const char **why)
 {
+	static const char *const drop_why[] = {
+		[LS_DROP_LEASE] = "lease expired",
+		[LS_DROP_WITHDRAWN] = "withdrawn",
+		[LS_DROP_NOT_READY] = "switch time passed without the planned serial",
+		[LS_DROP_NO_LIVE] = "no live version",
+	};
+
 	switch (z->state) {
 	case LS_ZSTATE_EMPTY:
 		*why = "no verified version yet";
@@ -93,19 +101,16 @@ static bool zone_serves(const struct ls_zinfo *z, uint64_t now, const char **why
 	default:
 		break;
 	}
-	if (z->withdraw_at_tai_ns != LS_TIME_NEVER && now >= z->withdraw_at_tai_ns) {
-		*why = "withdrawn";
+	if (!z->served) {
+		*why = "a catalog zone: given to peers, not answered on the service address";
 		return false;
 	}
-	if (z->plan.active && z->plan.at_tai_ns && now >= z->plan.at_tai_ns) {
-		if (!z->next_ready) {
-			*why = "switch time passed without the planned serial";
-			return false;
-		}
-		return true;
+	if (!z->has_ctl) {
+		*why = "not in the zone table";
+		return false;
 	}
-	if (!z->has_live) {
-		*why = "no live version";
+	if (ls_ctl_decide(&z->ctl, now, LS_TIME_NEVER) == LS_CTL_DROP) {
+		*why = drop_why[ls_ctl_drop_reason(&z->ctl, now, LS_TIME_NEVER)];
 		return false;
 	}
 	return true;
@@ -113,7 +118,7 @@ static bool zone_serves(const struct ls_zinfo *z, uint64_t now, const char **why
 
 bool ls_health_ok(const struct ls_health_providers *p, struct ls_buf *why)
 {
-	size_t n = zone_count(p), bad = 0;
+	size_t n = zone_count(p), bad = 0, served = 0;
 	uint64_t now = now_tai(p);
 	char name[LS_DNAME_STRLEN];
 	struct ls_zinfo *z = malloc(sizeof(*z));
@@ -127,6 +132,9 @@ bool ls_health_ok(const struct ls_health_providers *p, struct ls_buf *why)
 
 		if (zone_info(p, i, z))
 			continue; /* removed between count and info */
+		if (!z->served)
+			continue; /* a catalog: given to peers, not answered here */
+		served++;
 		if (zone_serves(z, now, &reason))
 			continue;
 		zone_name(z, name, sizeof(name));
@@ -134,7 +142,7 @@ bool ls_health_ok(const struct ls_health_providers *p, struct ls_buf *why)
 		bad++;
 	}
 	if (!bad)
-		ls_buf_printf(why, "ok: %zu zone(s) served\n", n);
+		ls_buf_printf(why, "ok: %zu zone(s) served\n", served);
 	free(z);
 	return bad == 0;
 }
@@ -171,10 +179,15 @@ static void json_kbool(struct ls_buf *b, bool *first, const char *key, bool v)
 	ls_buf_puts(b, v ? "true" : "false");
 }
 
-static void json_knull(struct ls_buf *b, bool *first, const char *key)
+/* @v, or null when @has is false */
+static void json_kopt(struct ls_buf *b, bool *first, const char *key, bool has, uint64_t v)
 {
-	json_key(b, first, key);
-	ls_buf_puts(b, "null");
+	if (has) {
+		json_ku64(b, first, key, v);
+	} else {
+		json_key(b, first, key);
+		ls_buf_puts(b, "null");
+	}
 }
 
 /*
@@ -196,14 +209,8 @@ static void json_switch(struct ls_buf *b, bool *first, const struct ls_zinfo *z)
 	}
 	ls_buf_append(b, "{", 1);
 	json_ku64(b, &sf, "at_tai_ns", t);
-	if (x)
-		json_ku64(b, &sf, "first_next_xdp_ns", x);
-	else
-		json_knull(b, &sf, "first_next_xdp_ns");
-	if (s)
-		json_ku64(b, &sf, "first_next_slow_ns", s);
-	else
-		json_knull(b, &sf, "first_next_slow_ns");
+	json_kopt(b, &sf, "first_next_xdp_ns", x, x);
+	json_kopt(b, &sf, "first_next_slow_ns", s, s);
 	json_key(b, &sf, "offset_ns");
 	if (m)
 		ls_buf_printf(b, "%" PRId64, (int64_t)(m - t));
@@ -225,15 +232,10 @@ static void json_zone(struct ls_buf *b, const struct ls_zinfo *z, uint64_t now)
 	json_kstr(b, &first, "state", ls_zstate_name(z->state));
 	json_kstr(b, &first, "reason",
 		  z->state == LS_ZSTATE_WITHDRAWN ? ls_zreason_name(z->reason) : NULL);
+	json_kbool(b, &first, "served", z->served);
 	json_kbool(b, &first, "serving", serves);
-	if (z->has_live)
-		json_ku64(b, &first, "live_serial", z->live_serial);
-	else
-		json_knull(b, &first, "live_serial");
-	if (z->has_next)
-		json_ku64(b, &first, "next_serial", z->next_serial);
-	else
-		json_knull(b, &first, "next_serial");
+	json_kopt(b, &first, "live_serial", z->has_live, z->live_serial);
+	json_kopt(b, &first, "next_serial", z->has_next, z->next_serial);
 	json_kbool(b, &first, "next_ready", z->next_ready);
 	json_key(b, &first, "plan");
 	if (z->plan.active) {
@@ -247,10 +249,8 @@ static void json_zone(struct ls_buf *b, const struct ls_zinfo *z, uint64_t now)
 	} else {
 		ls_buf_puts(b, "null");
 	}
-	if (z->withdraw_at_tai_ns != LS_TIME_NEVER)
-		json_ku64(b, &first, "withdraw_at_tai_ns", z->withdraw_at_tai_ns);
-	else
-		json_knull(b, &first, "withdraw_at_tai_ns");
+	json_kopt(b, &first, "withdraw_at_tai_ns", z->withdraw_at_tai_ns != LS_TIME_NEVER,
+		  z->withdraw_at_tai_ns);
 	json_kstr(b, &first, "last_verdict", z->last_verdict[0] ? z->last_verdict : NULL);
 	json_ku64(b, &first, "last_verdict_at", z->last_verdict_unix);
 	json_kstr(b, &first, "last_source", z->last_source[0] ? z->last_source : NULL);
@@ -271,7 +271,8 @@ int ls_health_status_json(const struct ls_health_providers *p, struct ls_buf *b)
 	struct ls_zinfo *z = NULL;
 	const char *node = p->node_id ? p->node_id(p->ctx) : NULL;
 	uint64_t now = now_tai(p);
-	size_t n = zone_count(p), ok = 0;
+	const struct ls_server_stats *s = p->server_stats ? p->server_stats(p->ctx) : NULL;
+	size_t n = zone_count(p);
 	bool first = true, zf = true;
 	struct ls_buf why = { 0 };
 
@@ -284,11 +285,7 @@ int ls_health_status_json(const struct ls_health_providers *p, struct ls_buf *b)
 	ls_buf_append(b, "{", 1);
 	json_kstr(b, &first, "node", node);
 	json_ku64(b, &first, "now_tai_ns", now);
-	{
-		bool healthy = ls_health_ok(p, &why);
-
-		json_kbool(b, &first, "healthy", healthy);
-	}
+	json_kbool(b, &first, "healthy", ls_health_ok(p, &why));
 	json_key(b, &first, "zones");
 	ls_buf_append(b, "[", 1);
 	for (size_t i = 0; i < n; i++) {
@@ -298,7 +295,6 @@ int ls_health_status_json(const struct ls_health_providers *p, struct ls_buf *b)
 			ls_buf_append(b, ",", 1);
 		zf = false;
 		json_zone(b, z, now);
-		ok++;
 	}
 	ls_buf_append(b, "]", 1);
 
@@ -349,8 +345,7 @@ int ls_health_status_json(const struct ls_health_providers *p, struct ls_buf *b)
 	}
 
 	json_key(b, &first, "slowpath");
-	if (p->server_stats && p->server_stats(p->ctx)) {
-		const struct ls_server_stats *s = p->server_stats(p->ctx);
+	if (s) {
 		bool sf = true;
 
 		ls_buf_append(b, "{", 1);
@@ -405,31 +400,42 @@ static void prom_val(struct ls_buf *b, const char *name, const char *key, const 
 	ls_buf_printf(b, " %" PRIu64 "\n", v);
 }
 
-static void prom_seconds(struct ls_buf *b, const char *name, uint64_t ns)
+/* A family of one sample without labels. */
+static void prom_one(struct ls_buf *b, const char *name, const char *type, const char *help,
+		     uint64_t v)
 {
+	prom_head(b, name, type, help);
+	prom_val(b, name, NULL, NULL, v);
+}
+
+/* A gauge of one sample in seconds, from nanoseconds. */
+static void prom_seconds(struct ls_buf *b, const char *name, const char *help, uint64_t ns)
+{
+	prom_head(b, name, "gauge", help);
 	ls_buf_printf(b, "%s %" PRIu64 ".%09" PRIu64 "\n", name, ns / 1000000000u,
 		      ns % 1000000000u);
 }
 
-/* One metric family over every zone; @get returns false to skip a zone. */
-typedef bool (*zone_value_fn)(const struct ls_zinfo *z, uint64_t now, uint64_t *v);
-
-static void prom_zones(struct ls_buf *b, const struct ls_health_providers *p, struct ls_zinfo *z,
-		       uint64_t now, const char *name, const char *type, const char *help,
-		       zone_value_fn get)
-{
-	char zn[LS_DNAME_STRLEN];
-	size_t n = zone_count(p);
+struct prom_sample {
+	const char *label;
 	uint64_t v;
+};
 
+static void prom_by(struct ls_buf *b, const char *name, const char *type, const char *help,
+		    const char *key, const struct prom_sample *s, size_t n)
+{
 	prom_head(b, name, type, help);
-	for (size_t i = 0; i < n; i++) {
-		if (zone_info(p, i, z) || !get(z, now, &v))
-			continue;
-		zone_name(z, zn, sizeof(zn));
-		prom_val(b, name, "zone", zn, v);
-	}
+	for (size_t i = 0; i < n; i++)
+		prom_val(b, name, key, s[i].label, s[i].v);
 }
+
+/* A family of samples told apart by one label @key: PROM_BY(..., "kind", {"a", 1}, {"b", 2}) */
+#define PROM_BY(b, name, type, help, key, ...)                                         \
+	prom_by(b, name, type, help, key, (const struct prom_sample[]){ __VA_ARGS__ }, \
+		sizeof((const struct prom_sample[]){ __VA_ARGS__ }) / sizeof(struct prom_sample))
+
+/* One sample per zone; false: the zone has none. */
+typedef bool (*zone_value_fn)(const struct ls_zinfo *z, uint64_t now, uint64_t *v);
 
 static bool zv_serving(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
 {
@@ -487,78 +493,173 @@ static bool zv_transfer(const struct ls_zinfo *z, uint64_t now, uint64_t *v)
 	return z->last_transfer_unix != 0;
 }
 
-static void prom_zone_state(struct ls_buf *b, const struct ls_health_providers *p,
-			    struct ls_zinfo *z)
+/* The per-zone families after lockstep_zone_state, in the order they are written. */
+static const struct {
+	const char *name, *type, *help;
+	zone_value_fn get;
+} zone_families[] = {
+	{ "lockstep_zone_serving", "gauge", "1 when the zone is answered now", zv_serving },
+	{ "lockstep_zone_live_serial", "gauge", "SOA serial of the version served now", zv_live },
+	{ "lockstep_zone_next_serial", "gauge", "serial staged or planned for the next switch",
+	  zv_next },
+	{ "lockstep_zone_switch_time_seconds", "gauge",
+	  "T of the zone's plan, UTC seconds since the epoch", zv_plan_at },
+	{ "lockstep_zone_offers_total", "counter",
+	  "versions offered to the zone (transfers, files, spool)", zv_offers },
+	{ "lockstep_zone_verify_failures_total", "counter", "versions that failed verification",
+	  zv_vfail },
+	{ "lockstep_zone_switches_total", "counter", "switches to a new serial", zv_switches },
+	{ "lockstep_zone_withdrawals_total", "counter", "times the zone fell silent",
+	  zv_withdrawals },
+	{ "lockstep_zone_last_transfer_timestamp_seconds", "gauge",
+	  "when the zone last took in a version, UTC seconds", zv_transfer },
+};
+
+static void prom_zone_state(struct ls_buf *b, const struct ls_zinfo *z, const char *zn)
 {
 	static const enum ls_zstate states[] = { LS_ZSTATE_EMPTY, LS_ZSTATE_SERVING,
 						 LS_ZSTATE_PLANNED, LS_ZSTATE_STAGED,
 						 LS_ZSTATE_WITHDRAWN };
+
+	for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
+		ls_buf_puts(b, "lockstep_zone_state{zone=\"");
+		prom_label(b, zn);
+		ls_buf_printf(b, "\",state=\"%s\"} %d\n", ls_zstate_name(states[s]),
+			      z->state == states[s]);
+	}
+}
+
+/* Append @part to @b and free it; an incomplete @part makes @b incomplete. */
+static void prom_append(struct ls_buf *b, struct ls_buf *part)
+{
+	if (part->oom)
+		b->oom = true;
+	else if (part->len)
+		ls_buf_append(b, part->data, part->len);
+	ls_buf_free(part);
+}
+
+/*
+ * lockstep_healthy and every per-zone family from one pass over the zones:
+ * a zone's info is not free (the daemon asks the data plane's maps for
+ * it), and a family's samples must stand together, so each family collects
+ * in a buffer of its own and the buffers are appended in order. "healthy"
+ * is ls_health_ok()'s verdict: every served zone that has info answers.
+ */
+static void prom_zones(struct ls_buf *b, const struct ls_health_providers *p, struct ls_zinfo *z,
+		       uint64_t now)
+{
+	enum { NFAM = sizeof(zone_families) / sizeof(zone_families[0]) };
+	struct ls_buf state = { 0 }, fam[NFAM] = { { 0 } };
 	char zn[LS_DNAME_STRLEN];
 	size_t n = zone_count(p);
+	bool healthy = true;
 
+	for (size_t i = 0; i < n; i++) {
+		const char *why;
+		uint64_t v;
+
+		if (zone_info(p, i, z))
+			continue; /* removed between count and info */
+		if (z->served && !zone_serves(z, now, &why))
+			healthy = false; /* as ls_health_ok(): catalogs are not answered here */
+		zone_name(z, zn, sizeof(zn));
+		prom_zone_state(&state, z, zn);
+		for (size_t f = 0; f < NFAM; f++) {
+			if (zone_families[f].get(z, now, &v))
+				prom_val(&fam[f], zone_families[f].name, "zone", zn, v);
+		}
+	}
+	prom_one(b, "lockstep_healthy", "gauge", "1 when the node serves every zone (/health 200)",
+		 healthy);
 	prom_head(b, "lockstep_zone_state", "gauge",
 		  "1 for the state the zone is in, 0 for the others");
-	for (size_t i = 0; i < n; i++) {
-		if (zone_info(p, i, z))
-			continue;
-		zone_name(z, zn, sizeof(zn));
-		for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
-			ls_buf_puts(b, "lockstep_zone_state{zone=\"");
-			prom_label(b, zn);
-			ls_buf_printf(b, "\",state=\"%s\"} %d\n", ls_zstate_name(states[s]),
-				      z->state == states[s]);
-		}
+	prom_append(b, &state);
+	for (size_t f = 0; f < NFAM; f++) {
+		prom_head(b, zone_families[f].name, zone_families[f].type, zone_families[f].help);
+		prom_append(b, &fam[f]);
 	}
 }
 
 static void prom_engine(struct ls_buf *b, const struct ls_engine_stats *e)
 {
-	static const char *const names[] = { "answered",  "refused",  "formerr", "notimp",
-					     "badvers",	  "nxdomain", "nodata",	 "referral",
-					     "truncated", "badkey" };
-	const uint64_t vals[] = { e->answered, e->refused, e->formerr,	e->notimp,    e->badvers,
-				  e->nxdomain, e->nodata,  e->referral, e->truncated, e->badkey };
-
-	prom_head(b, "lockstep_slowpath_responses_total", "counter",
-		  "responses of the userspace answer engine by kind (answered counts all)");
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		prom_val(b, "lockstep_slowpath_responses_total", "kind", names[i], vals[i]);
-	prom_head(b, "lockstep_slowpath_dropped_total", "counter",
-		  "queries the answer engine left unanswered, by reason");
-	prom_val(b, "lockstep_slowpath_dropped_total", "reason", "withdrawn", e->dropped_withdrawn);
-	prom_val(b, "lockstep_slowpath_dropped_total", "reason", "malformed", e->dropped_malformed);
-	prom_val(b, "lockstep_slowpath_dropped_total", "reason", "internal", e->internal);
+	PROM_BY(b, "lockstep_slowpath_responses_total", "counter",
+		"responses of the userspace answer engine by kind (answered counts all)", "kind",
+		{ "answered", e->answered }, { "refused", e->refused }, { "formerr", e->formerr },
+		{ "notimp", e->notimp }, { "badvers", e->badvers }, { "nxdomain", e->nxdomain },
+		{ "nodata", e->nodata }, { "referral", e->referral }, { "truncated", e->truncated },
+		{ "badkey", e->badkey });
+	PROM_BY(b, "lockstep_slowpath_dropped_total", "counter",
+		"queries the answer engine left unanswered, by reason", "reason",
+		{ "withdrawn", e->dropped_withdrawn }, { "malformed", e->dropped_malformed },
+		{ "internal", e->internal });
 }
 
 /* The administrative interface: NOTIFY in, transfers out, TSIG, XoT. */
 static void prom_admin(struct ls_buf *b, const struct ls_admin_stats *a)
 {
-	prom_head(b, "lockstep_admin_requests_total", "counter",
-		  "requests on the administrative interface, by transport");
-	prom_val(b, "lockstep_admin_requests_total", "transport", "udp", a->udp_requests);
-	prom_val(b, "lockstep_admin_requests_total", "transport", "tcp", a->tcp_requests);
-	prom_head(b, "lockstep_admin_malformed_total", "counter",
-		  "requests answered FORMERR or dropped for not parsing");
-	prom_val(b, "lockstep_admin_malformed_total", NULL, NULL, a->malformed);
-	prom_head(b, "lockstep_admin_tsig_refused_total", "counter",
-		  "requests refused for TSIG (BADKEY, BADSIG, BADTIME, missing)");
-	prom_val(b, "lockstep_admin_tsig_refused_total", NULL, NULL, a->tsig_refused);
-	prom_head(b, "lockstep_admin_notify_total", "counter", "NOTIFY messages received");
-	prom_val(b, "lockstep_admin_notify_total", "result", "accepted", a->notify_accepted);
-	prom_val(b, "lockstep_admin_notify_total", "result", "refused", a->notify_refused);
-	prom_head(b, "lockstep_admin_transfers_total", "counter",
-		  "zone transfers out (AXFR/IXFR), by result");
-	prom_val(b, "lockstep_admin_transfers_total", "result", "started", a->xfr_started);
-	prom_val(b, "lockstep_admin_transfers_total", "result", "done", a->xfr_done);
-	prom_val(b, "lockstep_admin_transfers_total", "result", "refused", a->xfr_refused);
-	prom_val(b, "lockstep_admin_transfers_total", "result", "aborted", a->xfr_aborted);
-	prom_head(b, "lockstep_admin_tls_handshakes_total", "counter",
-		  "XoT (RFC 9103) TLS handshakes on the administrative interface");
-	prom_val(b, "lockstep_admin_tls_handshakes_total", "result", "ok", a->tls_handshakes);
-	prom_val(b, "lockstep_admin_tls_handshakes_total", "result", "failed", a->tls_failed);
-	prom_head(b, "lockstep_admin_tls_no_dot_refused_total", "counter",
-		  "transfers refused on TLS connections that did not negotiate ALPN \"dot\"");
-	prom_val(b, "lockstep_admin_tls_no_dot_refused_total", NULL, NULL, a->tls_no_dot_refused);
+	PROM_BY(b, "lockstep_admin_requests_total", "counter",
+		"requests on the administrative interface, by transport", "transport",
+		{ "udp", a->udp_requests }, { "tcp", a->tcp_requests });
+	prom_one(b, "lockstep_admin_malformed_total", "counter",
+		 "requests answered FORMERR or dropped for not parsing", a->malformed);
+	prom_one(b, "lockstep_admin_tsig_refused_total", "counter",
+		 "requests refused for TSIG (BADKEY, BADSIG, BADTIME, missing)", a->tsig_refused);
+	PROM_BY(b, "lockstep_admin_notify_total", "counter", "NOTIFY messages received", "result",
+		{ "accepted", a->notify_accepted }, { "refused", a->notify_refused });
+	PROM_BY(b, "lockstep_admin_transfers_total", "counter",
+		"zone transfers out (AXFR/IXFR), by result", "result",
+		{ "started", a->xfr_started }, { "done", a->xfr_done },
+		{ "refused", a->xfr_refused }, { "aborted", a->xfr_aborted });
+	PROM_BY(b, "lockstep_admin_tls_handshakes_total", "counter",
+		"XoT (RFC 9103) TLS handshakes on the administrative interface", "result",
+		{ "ok", a->tls_handshakes }, { "failed", a->tls_failed });
+	prom_one(b, "lockstep_admin_tls_no_dot_refused_total", "counter",
+		 "transfers refused on TLS connections that did not negotiate ALPN \"dot\"",
+		 a->tls_no_dot_refused);
+}
+
+static void prom_clock(struct ls_buf *b, const struct ls_health_clock *clk)
+{
+	PROM_BY(b, "lockstep_clock_synchronised", "gauge",
+		"1 when the time source reports the clock synchronised", "source",
+		{ clk->source, clk->synchronised });
+	prom_one(b, "lockstep_clock_trusted", "gauge",
+		 "1 when the error bound is within the skew budget", clk->trusted);
+	prom_seconds(b, "lockstep_clock_error_bound_seconds", "bound on the local clock's error",
+		     clk->error_bound_ns);
+	prom_seconds(b, "lockstep_clock_budget_seconds", "the configured skew budget",
+		     clk->budget_ns);
+}
+
+static void prom_dataplane(struct ls_buf *b, const struct ls_health_dataplane *dp)
+{
+	prom_one(b, "lockstep_xdp_attached", "gauge",
+		 "1 when the XDP program is attached to the service interface", dp->attached);
+	prom_head(b, "lockstep_xdp_packets_total", "counter",
+		  "packets seen by the XDP program, by outcome and reason");
+	for (size_t i = 0; i < dp->outcome_count && i < LS_HEALTH_MAX_OUTCOMES; i++)
+		prom_val(b, "lockstep_xdp_packets_total", "outcome", dp->outcomes[i].name,
+			 dp->outcomes[i].packets);
+	prom_one(b, "lockstep_xdp_map_grows_total", "counter",
+		 "times the data plane's maps were grown for larger zones", dp->grows);
+	prom_one(b, "lockstep_xdp_map_grow_failures_total", "counter",
+		 "growths that failed (memlock, memory): entries then left out", dp->grow_failures);
+	prom_one(b, "lockstep_xdp_left_out_entries_total", "counter",
+		 "answer entries that did not fit the maps: the slow path answers them",
+		 dp->left_out);
+}
+
+static void prom_server(struct ls_buf *b, const struct ls_server_stats *s)
+{
+	PROM_BY(b, "lockstep_slowpath_queries_total", "counter",
+		"queries received by the userspace responder", "transport",
+		{ "udp", s->udp_queries }, { "tcp", s->tcp_queries });
+	PROM_BY(b, "lockstep_slowpath_sent_total", "counter",
+		"responses sent by the userspace responder", "transport",
+		{ "udp", s->udp_responses }, { "tcp", s->tcp_responses });
+	prom_one(b, "lockstep_slowpath_tcp_connections_total", "counter",
+		 "TCP connections accepted", s->tcp_accepted);
 }
 
 int ls_health_metrics(const struct ls_health_providers *p, struct ls_buf *b)
@@ -568,101 +669,35 @@ int ls_health_metrics(const struct ls_health_providers *p, struct ls_buf *b)
 	struct ls_health_clock clk;
 	struct ls_health_lease lease;
 	const char *node = p->node_id ? p->node_id(p->ctx) : NULL;
+	const struct ls_server_stats *server = p->server_stats ? p->server_stats(p->ctx) : NULL;
+	const struct ls_engine_stats *engine = p->engine_stats ? p->engine_stats(p->ctx) : NULL;
+	const struct ls_admin_stats *admin = p->admin_stats ? p->admin_stats(p->ctx) : NULL;
 	uint64_t now = now_tai(p);
-	struct ls_buf why = { 0 };
 
 	if (!z || !dp) {
 		b->oom = true;
 		goto free_all;
 	}
-	prom_head(b, "lockstep_node_info", "gauge", "the node's id, as a label; always 1");
-	prom_val(b, "lockstep_node_info", "node", node ? node : "", 1);
-	prom_head(b, "lockstep_healthy", "gauge",
-		  "1 when the node serves every zone (/health 200)");
-	prom_val(b, "lockstep_healthy", NULL, NULL, ls_health_ok(p, &why));
-	prom_zone_state(b, p, z);
-	prom_zones(b, p, z, now, "lockstep_zone_serving", "gauge",
-		   "1 when the zone is answered now", zv_serving);
-	prom_zones(b, p, z, now, "lockstep_zone_live_serial", "gauge",
-		   "SOA serial of the version served now", zv_live);
-	prom_zones(b, p, z, now, "lockstep_zone_next_serial", "gauge",
-		   "serial staged or planned for the next switch", zv_next);
-	prom_zones(b, p, z, now, "lockstep_zone_switch_time_seconds", "gauge",
-		   "T of the zone's plan, UTC seconds since the epoch", zv_plan_at);
-	prom_zones(b, p, z, now, "lockstep_zone_offers_total", "counter",
-		   "versions offered to the zone (transfers, files, spool)", zv_offers);
-	prom_zones(b, p, z, now, "lockstep_zone_verify_failures_total", "counter",
-		   "versions that failed verification", zv_vfail);
-	prom_zones(b, p, z, now, "lockstep_zone_switches_total", "counter",
-		   "switches to a new serial", zv_switches);
-	prom_zones(b, p, z, now, "lockstep_zone_withdrawals_total", "counter",
-		   "times the zone fell silent", zv_withdrawals);
-	prom_zones(b, p, z, now, "lockstep_zone_last_transfer_timestamp_seconds", "gauge",
-		   "when the zone last took in a version, UTC seconds", zv_transfer);
-
+	PROM_BY(b, "lockstep_node_info", "gauge", "the node's id, as a label; always 1", "node",
+		{ node ? node : "", 1 });
+	prom_zones(b, p, z, now);
 	memset(&clk, 0, sizeof(clk));
-	if (p->clock && p->clock(p->ctx, &clk) == 0) {
-		prom_head(b, "lockstep_clock_synchronised", "gauge",
-			  "1 when the time source reports the clock synchronised");
-		prom_val(b, "lockstep_clock_synchronised", "source", clk.source, clk.synchronised);
-		prom_head(b, "lockstep_clock_trusted", "gauge",
-			  "1 when the error bound is within the skew budget");
-		prom_val(b, "lockstep_clock_trusted", NULL, NULL, clk.trusted);
-		prom_head(b, "lockstep_clock_error_bound_seconds", "gauge",
-			  "bound on the local clock's error");
-		prom_seconds(b, "lockstep_clock_error_bound_seconds", clk.error_bound_ns);
-		prom_head(b, "lockstep_clock_budget_seconds", "gauge",
-			  "the configured skew budget");
-		prom_seconds(b, "lockstep_clock_budget_seconds", clk.budget_ns);
-	}
-
+	if (p->clock && p->clock(p->ctx, &clk) == 0)
+		prom_clock(b, &clk);
 	memset(dp, 0, sizeof(*dp));
-	if (p->dataplane && p->dataplane(p->ctx, dp) == 0) {
-		prom_head(b, "lockstep_xdp_attached", "gauge",
-			  "1 when the XDP program is attached to the service interface");
-		prom_val(b, "lockstep_xdp_attached", NULL, NULL, dp->attached);
-		prom_head(b, "lockstep_xdp_packets_total", "counter",
-			  "packets seen by the XDP program, by outcome and reason");
-		for (size_t i = 0; i < dp->outcome_count && i < LS_HEALTH_MAX_OUTCOMES; i++)
-			prom_val(b, "lockstep_xdp_packets_total", "outcome", dp->outcomes[i].name,
-				 dp->outcomes[i].packets);
-		prom_head(b, "lockstep_xdp_map_grows_total", "counter",
-			  "times the data plane's maps were grown for larger zones");
-		prom_val(b, "lockstep_xdp_map_grows_total", NULL, NULL, dp->grows);
-		prom_head(b, "lockstep_xdp_map_grow_failures_total", "counter",
-			  "growths that failed (memlock, memory): entries then left out");
-		prom_val(b, "lockstep_xdp_map_grow_failures_total", NULL, NULL, dp->grow_failures);
-		prom_head(b, "lockstep_xdp_left_out_entries_total", "counter",
-			  "answer entries that did not fit the maps: the slow path answers them");
-		prom_val(b, "lockstep_xdp_left_out_entries_total", NULL, NULL, dp->left_out);
-	}
-	if (p->lease && p->lease(p->ctx, &lease) == 0) {
-		prom_head(b, "lockstep_lease_remaining_seconds", "gauge",
-			  "time left on the agent's data plane lease (0: lapsed)");
+	if (p->dataplane && p->dataplane(p->ctx, dp) == 0)
+		prom_dataplane(b, dp);
+	if (p->lease && p->lease(p->ctx, &lease) == 0)
 		prom_seconds(b, "lockstep_lease_remaining_seconds",
+			     "time left on the agent's data plane lease (0: lapsed)",
 			     lease.deadline_tai_ns > now ? lease.deadline_tai_ns - now : 0);
-	}
-	if (p->server_stats && p->server_stats(p->ctx)) {
-		const struct ls_server_stats *s = p->server_stats(p->ctx);
-
-		prom_head(b, "lockstep_slowpath_queries_total", "counter",
-			  "queries received by the userspace responder");
-		prom_val(b, "lockstep_slowpath_queries_total", "transport", "udp", s->udp_queries);
-		prom_val(b, "lockstep_slowpath_queries_total", "transport", "tcp", s->tcp_queries);
-		prom_head(b, "lockstep_slowpath_sent_total", "counter",
-			  "responses sent by the userspace responder");
-		prom_val(b, "lockstep_slowpath_sent_total", "transport", "udp", s->udp_responses);
-		prom_val(b, "lockstep_slowpath_sent_total", "transport", "tcp", s->tcp_responses);
-		prom_head(b, "lockstep_slowpath_tcp_connections_total", "counter",
-			  "TCP connections accepted");
-		prom_val(b, "lockstep_slowpath_tcp_connections_total", NULL, NULL, s->tcp_accepted);
-	}
-	if (p->engine_stats && p->engine_stats(p->ctx))
-		prom_engine(b, p->engine_stats(p->ctx));
-	if (p->admin_stats && p->admin_stats(p->ctx))
-		prom_admin(b, p->admin_stats(p->ctx));
+	if (server)
+		prom_server(b, server);
+	if (engine)
+		prom_engine(b, engine);
+	if (admin)
+		prom_admin(b, admin);
 free_all:
-	ls_buf_free(&why);
 	free(z);
 	free(dp);
 	return b->oom ? -ENOMEM : 0;

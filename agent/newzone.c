@@ -110,16 +110,29 @@ static const struct ls_config_remote *remote_for(const struct ls_config *cfg,
 	return NULL;
 }
 
-static const struct ls_config_remote *remote_by_id(const struct ls_config *cfg, const char *id)
-{
-	for (size_t i = 0; i < cfg->remote_count; i++) {
-		if (strcmp(cfg->remotes[i].id, id) == 0)
-			return &cfg->remotes[i];
-	}
-	return NULL;
-}
-
 /* ---- the persisted list ------------------------------------------------ */
+
+/* fsync() the directory holding @path. 0 or -errno. */
+static int fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int fd, err = 0;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
 
 static int list_save(struct ls_newzone *nz)
 {
@@ -164,7 +177,8 @@ static int list_save(struct ls_newzone *nz)
 		err = -errno;
 		goto unlink_tmp;
 	}
-	err = 0;
+	/* the rename itself is durable only once the directory is */
+	err = fsync_parent(nz->path);
 	goto free_tmp;
 close_fd:
 	close(fd);
@@ -212,7 +226,7 @@ static void readd_listed(struct ls_newzone *nz)
 
 	for (size_t i = 0; i < nz->list.count; i++) {
 		const struct ls_newzone_entry *e = &nz->list.v[i];
-		const struct ls_config_remote *r = remote_by_id(nz->cfg, e->remote);
+		const struct ls_config_remote *r = ls_config_remote_find(nz->cfg, e->remote);
 		int err = nz->ops.add_zone(nz->ops.ctx, e->zone);
 
 		ls_dname_to_str(name, sizeof(name), e->zone);

@@ -60,11 +60,6 @@ void ls_sdnotify_free(struct ls_sdnotify *n)
 	free(n);
 }
 
-double ls_sdnotify_watchdog_interval(const struct ls_sdnotify *n)
-{
-	return n ? n->interval : 0;
-}
-
 void ls_sdnotify_ready(const char *status)
 {
 	if (status)
@@ -88,9 +83,4 @@ void ls_sdnotify_reloading(void)
 void ls_sdnotify_stopping(void)
 {
 	sd_notify(0, "STOPPING=1");
-}
-
-void ls_sdnotify_status(const char *status)
-{
-	sd_notifyf(0, "STATUS=%s", status);
 }

@@ -27,9 +27,6 @@ int ls_sdnotify_new(struct ev_loop *loop, struct ls_sdnotify **out);
 /** Stop the pings; NULL is fine. */
 void ls_sdnotify_free(struct ls_sdnotify *n);
 
-/** The watchdog interval in seconds, 0 when there is none. */
-double ls_sdnotify_watchdog_interval(const struct ls_sdnotify *n);
-
 /** READY=1 with @status as STATUS= (NULL: none): zones loaded, data plane attached. */
 void ls_sdnotify_ready(const char *status);
 
@@ -38,8 +35,5 @@ void ls_sdnotify_reloading(void);
 
 /** STOPPING=1 when the daemon leaves its loop. */
 void ls_sdnotify_stopping(void);
-
-/** STATUS= only. */
-void ls_sdnotify_status(const char *status);
 
 #endif

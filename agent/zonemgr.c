@@ -261,6 +261,25 @@ static void format_verdict(struct job *j, const struct ls_verify_result *res)
 	snprintf(j->verdict, sizeof(j->verdict), "%s", strerror(-j->err));
 }
 
+/* A zone file that did not load: its first error, else the errno; "@prefix: " before it. */
+static void format_load_error(struct job *j, const char *prefix,
+			      const struct ls_zone_problems *problems, int err)
+{
+	char line[400];
+
+	snprintf(line, sizeof(line), "%s", strerror(-err));
+	for (size_t i = 0; problems && i < problems->count; i++) {
+		if (problems->v[i].severity == LS_ZONE_ERROR) {
+			ls_zone_problem_format(line, sizeof(line), &problems->v[i]);
+			break;
+		}
+	}
+	if (prefix)
+		snprintf(j->verdict, sizeof(j->verdict), "%s: %s", prefix, line);
+	else
+		snprintf(j->verdict, sizeof(j->verdict), "%s", line);
+}
+
 static void run_job(struct job *j)
 {
 	struct ls_verify_result res = { 0 };
@@ -275,15 +294,7 @@ static void run_job(struct job *j)
 
 		err = ls_zonefile_load(j->path, NULL, &zo, &j->zone, &problems);
 		if (err) {
-			const struct ls_zone_problem *p = NULL;
-			char line[400];
-
-			for (size_t i = 0; problems && i < problems->count && !p; i++)
-				if (problems->v[i].severity == LS_ZONE_ERROR)
-					p = &problems->v[i];
-			if (p)
-				ls_zone_problem_format(line, sizeof(line), p);
-			snprintf(j->verdict, sizeof(j->verdict), "%s", p ? line : strerror(-err));
+			format_load_error(j, NULL, problems, err);
 		} else {
 			memcpy(j->origin, ls_zone_origin(j->zone),
 			       ls_dname_len(ls_zone_origin(j->zone)));
@@ -319,16 +330,7 @@ static void run_job(struct job *j)
 	case JOB_FILE:
 		err = ls_zonefile_load(j->path, j->origin, NULL, &j->zone, &problems);
 		if (err) {
-			const struct ls_zone_problem *p = NULL;
-			char line[400];
-
-			for (size_t i = 0; problems && i < problems->count && !p; i++)
-				if (problems->v[i].severity == LS_ZONE_ERROR)
-					p = &problems->v[i];
-			if (p)
-				ls_zone_problem_format(line, sizeof(line), p);
-			snprintf(j->verdict, sizeof(j->verdict), "%s: %s", j->path,
-				 p ? line : strerror(-err));
+			format_load_error(j, j->path, problems, err);
 			ls_zone_problems_free(problems);
 			j->err = err;
 			return;
@@ -1557,8 +1559,12 @@ static void fill_info(const struct ls_zonemgr *m, const struct mzone *z, struct 
 	out->has_live = live_serial(m, z, &out->live_serial);
 	out->has_next = next != NULL;
 	out->next_serial = next ? ls_zone_serial(next) : 0;
-	if (ls_zoneset_ctl(m->zones, z->origin, &ctl) == 0)
+	if (ls_zoneset_ctl(m->zones, z->origin, &ctl) == 0) {
+		out->has_ctl = true;
+		out->ctl = ctl;
 		out->next_ready = ctl.flags & LS_CTL_NEXT_READY;
+	}
+	out->served = ls_zoneset_served(m->zones, z->origin);
 	out->plan = z->plan;
 	out->withdraw_at_tai_ns = z->withdraw_at;
 	snprintf(out->last_verdict, sizeof(out->last_verdict), "%s", z->last_verdict);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "common/dname.h"
+#include "ebpf/lockstep.h"
 
 struct ls_config;
 struct ls_zone;
@@ -73,6 +74,15 @@ struct ls_zinfo {
 	bool has_next;
 	uint32_t next_serial;
 	bool next_ready;
+	/*
+	 * The zone set's control entry, the input of the time rule both paths
+	 * apply per query (ls_ctl_decide()); has_ctl false when the zone is
+	 * not in the set (then nothing answers for it). served false for a
+	 * catalog zone: held and given to peers, never answered on the
+	 * service address (ls_zoneset_set_served()).
+	 */
+	bool has_ctl, served;
+	struct ls_zone_ctl ctl;
 	struct ls_zplan plan;
 	uint64_t withdraw_at_tai_ns; /* LS_TIME_NEVER when none */
 	char last_verdict[512]; /* "ok" or the first finding, as ls_verify_format() */

@@ -131,6 +131,11 @@ static void zone(struct ls_zinfo *z, const char *name, enum ls_zstate st, uint32
 	z->has_live = live != 0;
 	z->live_serial = live;
 	z->withdraw_at_tai_ns = LS_TIME_NEVER;
+	/* the zone table's control entry, as ls_zonemgr_info() reports it */
+	z->served = z->has_ctl = true;
+	z->ctl = (struct ls_zone_ctl){ .switch_at = LS_TIME_NEVER,
+				       .withdraw_at = LS_TIME_NEVER,
+				       .flags = live ? LS_CTL_HAS_LIVE : 0 };
 	snprintf(z->last_verdict, sizeof(z->last_verdict), "ok");
 	snprintf(z->last_source, sizeof(z->last_source), "axfr 198.51.100.10@53");
 	z->last_transfer_unix = 1760000000;
@@ -150,6 +155,8 @@ static int setup(void **state)
 					      .serial = 8,
 					      .at_tai_ns = NOW + 60000000000ULL,
 					      .at_unix = 1760000060 };
+	fx.zones[1].ctl.switch_at = fx.zones[1].plan.at_tai_ns;
+	fx.zones[1].ctl.flags |= LS_CTL_NEXT_READY;
 	/* a hostile verdict: quotes, backslash, control characters, bad UTF-8 */
 	snprintf(fx.zones[1].last_verdict, sizeof(fx.zones[1].last_verdict),
 		 "bad \"rr\" \\ \n\t\x01\xff end");
@@ -186,6 +193,34 @@ static void test_health_unavailable(void **state)
 	ls_buf_free(&why);
 }
 
+/* A catalog zone (not served on the service address): left out of /health. */
+static void test_health_catalog_left_out(void **state)
+{
+	struct ls_buf why = { 0 }, b = { 0 };
+
+	zone(&fx.zones[2], "catalog.invalid.", LS_ZSTATE_SERVING, 5);
+	fx.zones[2].served = false;
+	fx.nzones = 3;
+	assert_true(ls_health_ok(&providers, &why));
+	assert_string_equal(why.data, "ok: 2 zone(s) served\n");
+	assert_int_equal(ls_health_status_json(&providers, &b), 0);
+	assert_non_null(strstr(b.data, "\"zone\":\"catalog.invalid.\",\"state\":\"serving\","
+				       "\"reason\":null,\"served\":false,\"serving\":false"));
+	ls_buf_free(&why);
+	ls_buf_free(&b);
+}
+
+/* The time rule's verdict, not the state's: a zone in no table does not answer. */
+static void test_health_no_ctl(void **state)
+{
+	struct ls_buf why = { 0 };
+
+	fx.zones[0].has_ctl = false;
+	assert_false(ls_health_ok(&providers, &why));
+	assert_non_null(strstr(why.data, "example.com.: serving (not in the zone table)"));
+	ls_buf_free(&why);
+}
+
 static void test_health_time_rule(void **state)
 {
 	struct ls_buf why = { 0 };
@@ -193,11 +228,15 @@ static void test_health_time_rule(void **state)
 	/* T passed without a ready next: silent even if the state lags */
 	fx.zones[1].next_ready = false;
 	fx.zones[1].plan.at_tai_ns = NOW - 1;
+	fx.zones[1].ctl.switch_at = NOW - 1;
+	fx.zones[1].ctl.flags &= ~LS_CTL_NEXT_READY;
 	assert_false(ls_health_ok(&providers, &why));
 	assert_non_null(strstr(why.data, "example.net.: staged (switch time passed"));
 	ls_buf_reset(&why);
 	fx.zones[1].next_ready = true;
+	fx.zones[1].ctl.flags |= LS_CTL_NEXT_READY;
 	fx.zones[0].withdraw_at_tai_ns = NOW;
+	fx.zones[0].ctl.withdraw_at = NOW;
 	assert_false(ls_health_ok(&providers, &why));
 	assert_non_null(strstr(why.data, "example.com.: serving (withdrawn)"));
 	ls_buf_free(&why);
@@ -364,6 +403,9 @@ static void check_exposition(const char *text)
 			found = strcmp(typed[i], name) == 0;
 		if (!found)
 			fail_msg("sample without TYPE: %s", line);
+		/* a family's samples stand together, right under its TYPE */
+		if (strcmp(typed[ntyped - 1], name) != 0)
+			fail_msg("sample away from its family: %s", line);
 	}
 	free(copy);
 }
@@ -400,6 +442,28 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(b.data, "lockstep_lease_remaining_seconds 3.000000000\n"));
 	assert_non_null(strstr(b.data, "lockstep_node_info{node=\"node-\\\"1\\\"\"} 1\n"));
 	assert_non_null(strstr(b.data, "lockstep_healthy 1\n"));
+	ls_buf_free(&b);
+}
+
+/* lockstep_healthy and lockstep_zone_serving agree with ls_health_ok() (/health). */
+static void test_metrics_unhealthy(void **state)
+{
+	struct ls_buf b = { 0 }, why = { 0 };
+
+	fx.zones[1].next_ready = false;
+	fx.zones[1].plan.at_tai_ns = NOW - 1;
+	fx.zones[1].ctl.switch_at = NOW - 1;
+	fx.zones[1].ctl.flags &= ~LS_CTL_NEXT_READY;
+	assert_false(ls_health_ok(&providers, &why));
+	assert_int_equal(ls_health_metrics(&providers, &b), 0);
+	check_exposition(b.data);
+	assert_non_null(strstr(b.data, "lockstep_healthy 0\n"));
+	assert_non_null(strstr(b.data, "lockstep_zone_serving{zone=\"example.com.\"} 1\n"));
+	assert_non_null(strstr(b.data, "lockstep_zone_serving{zone=\"example.net.\"} 0\n"));
+	/* every family's samples stand under its own HELP/TYPE, zone after zone */
+	assert_true(strstr(b.data, "lockstep_zone_offers_total{zone=\"example.net.\"} 3\n") <
+		    strstr(b.data, "# HELP lockstep_zone_verify_failures_total "));
+	ls_buf_free(&why);
 	ls_buf_free(&b);
 }
 
@@ -617,10 +681,13 @@ int main(void)
 		cmocka_unit_test_setup(test_health_ok, setup),
 		cmocka_unit_test_setup(test_health_unavailable, setup),
 		cmocka_unit_test_setup(test_health_time_rule, setup),
+		cmocka_unit_test_setup(test_health_catalog_left_out, setup),
+		cmocka_unit_test_setup(test_health_no_ctl, setup),
 		cmocka_unit_test_setup(test_status_json, setup),
 		cmocka_unit_test_setup(test_status_json_unknown_providers, setup),
 		cmocka_unit_test_setup(test_status_json_switch, setup),
 		cmocka_unit_test_setup(test_metrics, setup),
+		cmocka_unit_test_setup(test_metrics_unhealthy, setup),
 		cmocka_unit_test_setup(test_metrics_without_clock_and_dataplane, setup),
 		cmocka_unit_test_setup(test_respond, setup),
 		cmocka_unit_test_setup(test_listener_pipelined, setup),

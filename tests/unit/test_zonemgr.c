@@ -689,6 +689,49 @@ static void test_utc_to_tai_leap(void **state)
 	assert_int_equal(ls_zonemgr_utc_to_tai_with(0, 9, -37, TIME_OK, 0), 9);
 }
 
+/* A spool file that does not load: refused with its first error, file and line. */
+struct spool_done {
+	int calls;
+	bool accepted;
+	char verdict[512];
+};
+
+static void on_spool_done(void *ctx, const char *path, bool accepted, const char *verdict)
+{
+	struct spool_done *d = ctx;
+
+	(void)path;
+	d->calls++;
+	d->accepted = accepted;
+	snprintf(d->verdict, sizeof(d->verdict), "%s", verdict);
+}
+
+static void test_spool_load_error(void **state)
+{
+	struct fx *f = *state;
+	struct spool_done d = { 0 };
+	char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/example.org.zone", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("$ORIGIN example.org.\n"
+	      "@ 3600 IN SOA ns hostmaster 1 3600 600 86400 300\n"
+	      "@ 3600 IN NS ns\n"
+	      "ns 3600 IN A 192.0.2.1\n"
+	      "www 3600 IN A 192.0.2.300\n",
+	      fp);
+	fclose(fp);
+	assert_int_equal(ls_zonemgr_offer_spool(f->m, path, "spool", on_spool_done, &d), 0);
+	for (int i = 0; i < 1000 && d.calls == 0; i++)
+		ev_run(f->loop, EVRUN_ONCE);
+	assert_int_equal(d.calls, 1);
+	assert_false(d.accepted);
+	assert_non_null(strstr(d.verdict, "example.org.zone:5: "));
+	assert_int_equal(answer(f, EX), -1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_immediate, teardown)
@@ -710,6 +753,7 @@ int main(void)
 		T(test_superseded),
 		T(test_dnssec_at_T),
 		T(test_catalog_not_served),
+		T(test_spool_load_error),
 		cmocka_unit_test(test_utc_to_tai),
 		cmocka_unit_test(test_utc_to_tai_leap),
 	};
