@@ -18,6 +18,7 @@
 #include "common/message.h"
 #include "common/rdata.h"
 #include "common/zone.h"
+#include "common/wire.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -98,11 +99,6 @@ static size_t build_query(uint8_t *q, const uint8_t *name, uint16_t qtype, bool 
 	return p;
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /*
  * Walk a name in the message at *@pos; a compression pointer's position
  * goes to *@ptr_at (or stays SIZE_MAX). Returns 0 or -EBADMSG.
@@ -175,7 +171,7 @@ static void note_pointer(struct fixups *f, const uint8_t *m, size_t at, size_t b
 {
 	if (at == SIZE_MAX)
 		return;
-	uint16_t target = rd16(m + at) & 0x3fff;
+	uint16_t target = ls_get16(m + at) & 0x3fff;
 	if (target < LS_MSG_HDRLEN || (target == LS_MSG_HDRLEN && !f->whole_moves))
 		return;
 	if (f->n == LS_XDP_FIXUPS) {
@@ -222,7 +218,7 @@ static int scan_records(const uint8_t *m, size_t len, size_t pos, const uint16_t
 				return -EBADMSG;
 			note_pointer(f, m, at, body_off);
 			check_name(f, m, len, start);
-			uint16_t type = rd16(m + pos), rdlen = rd16(m + pos + 8);
+			uint16_t type = ls_get16(m + pos), rdlen = ls_get16(m + pos + 8);
 			size_t rpos = pos + 10;
 			if (rpos + rdlen > len)
 				return -EBADMSG;
@@ -350,7 +346,7 @@ static uint32_t compile_one(struct cc *cc, const uint8_t *name, uint16_t qtype, 
 
 	if (rlen <= 0 || (size_t)rlen < qend + LS_XDP_OPT_LEN)
 		return 0;
-	uint16_t flags = rd16(cc->r + 2);
+	uint16_t flags = ls_get16(cc->r + 2);
 	if (flags & LS_FLAG_TC)
 		return 0; /* even the largest form is truncated: the slow path */
 	/* the OPT is last, and the engine's own: payload 1232, version 0, no options */
@@ -361,9 +357,9 @@ static uint32_t compile_one(struct cc *cc, const uint8_t *name, uint16_t qtype, 
 
 	memset(&b.h, 0, sizeof(b.h));
 	b.h.flags = flags & (uint16_t) ~(LS_FLAG_RD | LS_FLAG_CD);
-	b.h.an = rd16(cc->r + 6);
-	b.h.ns = rd16(cc->r + 8);
-	b.h.ar = rd16(cc->r + 10);
+	b.h.an = ls_get16(cc->r + 6);
+	b.h.ns = ls_get16(cc->r + 8);
+	b.h.ar = ls_get16(cc->r + 10);
 	b.h.len = (uint16_t)(rlen - qend);
 	if (b.h.len > LS_BODY_SIZE3)
 		return 0;
@@ -391,7 +387,7 @@ static uint32_t compile_one(struct cc *cc, const uint8_t *name, uint16_t qtype, 
 	/* pointers past the question's start, stored minus the name's length */
 	for (size_t i = 0; i < f.n; i++) {
 		uint8_t *p = b.data + f.at[i];
-		uint16_t v = (uint16_t)(rd16(p) - nlen);
+		uint16_t v = (uint16_t)(ls_get16(p) - nlen);
 		p[0] = (uint8_t)(v >> 8);
 		p[1] = (uint8_t)v;
 	}
@@ -404,8 +400,8 @@ static uint32_t compile_one(struct cc *cc, const uint8_t *name, uint16_t qtype, 
 		size_t q2 = build_query(cc->q, name, qtype, false, false);
 		int r2 = ls_engine_respond(cc->q, q2, LS_ENGINE_UDP, one_zone, (void *)cc->z, cc->r,
 					   sizeof(cc->r), NULL);
-		if (r2 == (int)qend && (rd16(cc->r + 2) & LS_FLAG_TC))
-			b.h.tc_flags = rd16(cc->r + 2) & (uint16_t) ~(LS_FLAG_RD | LS_FLAG_CD);
+		if (r2 == (int)qend && (ls_get16(cc->r + 2) & LS_FLAG_TC))
+			b.h.tc_flags = ls_get16(cc->r + 2) & (uint16_t) ~(LS_FLAG_RD | LS_FLAG_CD);
 	}
 
 	b.cls = 0;

@@ -24,6 +24,7 @@
 #include "common/message.h"
 #include "common/rdata.h"
 #include "common/zone.h"
+#include "common/wire.h"
 
 #include <errno.h>
 #include <string.h>
@@ -96,11 +97,6 @@ struct eng {
 	uint8_t names[CHAIN_MAX][LS_DNAME_MAXLEN]; /* DNAME-synthesised targets */
 	unsigned nnames;
 };
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
 
 static void stat_inc(uint64_t *counter)
 {
@@ -787,7 +783,7 @@ static bool zone_signed(struct eng *c)
 		if (ls_zone_rdata_next(&it, &rd, &len) && len >= 5 && len >= 5u + rd[4]) {
 			c->nsec3 = true;
 			c->n3alg = rd[0];
-			c->n3iter = rd16(rd + 2);
+			c->n3iter = ls_get16(rd + 2);
 			c->n3saltlen = rd[4];
 			c->n3salt = rd + 5;
 		}

@@ -40,6 +40,7 @@
 #include "common/rdata.h"
 #include "common/serial.h"
 #include "common/tsig.h"
+#include "common/wire.h"
 
 #define DEFAULT_TIMEOUT 10.0
 #define DEFAULT_RETRY_MIN 1.0
@@ -106,16 +107,6 @@ static uint64_t unix_now(void)
 	return (uint64_t)time(NULL);
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A delay of @s seconds less up to 10 % (RFC 1996 §3.11's spirit: no herds). */
 static double jitter(double s)
 {
@@ -159,9 +150,9 @@ static void soa_timers_of(struct xzone *z, const struct ls_zone *zone)
 	ls_zone_rdata_begin(zone, rs, &it);
 	if (!ls_zone_rdata_next(&it, &rd, &len) || len < 20)
 		return;
-	z->refresh = rd32(rd + len - 16);
-	z->retry = rd32(rd + len - 12);
-	z->expire = rd32(rd + len - 8);
+	z->refresh = ls_get32(rd + len - 16);
+	z->retry = ls_get32(rd + len - 12);
+	z->expire = ls_get32(rd + len - 8);
 }
 
 static void read_soa_timers(struct xzone *z)
@@ -364,7 +355,7 @@ static void on_soa(struct xzone *z, const struct ls_msg *m)
 	while (!found && ls_msg_iter_next(&it, rr) > 0) {
 		if (rr->type == LS_TYPE_SOA && ls_dname_equal(rr->owner, z->origin) &&
 		    rr->rdlen >= 22) {
-			serial = rd32(rr->rdata + rr->rdlen - 20);
+			serial = ls_get32(rr->rdata + rr->rdlen - 20);
 			found = true;
 		}
 	}
@@ -449,7 +440,7 @@ static void process_rbuf(struct xzone *z)
 	struct ls_msg m;
 
 	while (z->fd >= 0 && z->rlen >= 2) {
-		size_t len = rd16(z->rbuf);
+		size_t len = ls_get16(z->rbuf);
 		enum step step = z->step;
 
 		if (z->rlen < 2 + len)

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "common/serial.h"
+#include "common/wire.h"
 
 enum phase { PH_FIRST_SOA = 0, PH_BODY, PH_LAST_SOA, PH_DONE };
 
@@ -36,11 +37,6 @@ struct ls_xfrout {
 	uint64_t messages, records;
 	struct ls_msg_writer w;
 };
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* The serial of the SOA in the IXFR request's authority section. */
 static int ixfr_client_serial(const struct ls_msg *q, uint32_t *serial)
@@ -61,7 +57,7 @@ static int ixfr_client_serial(const struct ls_msg *q, uint32_t *serial)
 		off += ls_dname_len(rr->rdata + off);
 		if (off + 20 > rr->rdlen)
 			break;
-		*serial = rd32(rr->rdata + off);
+		*serial = ls_get32(rr->rdata + off);
 		err = 0;
 		break;
 	}
