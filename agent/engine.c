@@ -226,31 +226,15 @@ static void auth_add_type(struct eng *c, const struct ls_zone_node *node, uint16
 
 /* ---- DNSSEC denial proofs ------------------------------------------------ */
 
-/* From @n backwards (wrapping), the first node holding @type. */
-static const struct ls_zone_node *back_to(const struct ls_zone *z, const struct ls_zone_node *n,
-					  uint16_t type)
-{
-	size_t count = ls_zone_node_count(z);
-	size_t i;
-
-	if (!n)
-		return NULL;
-	i = ls_zone_node_index(z, n);
-	for (size_t k = 0; k < count; k++) {
-		const struct ls_zone_node *x = ls_zone_node_at(z, (i + count - k) % count);
-		if (ls_zone_node_rrset(z, x, type))
-			return x;
-	}
-	return NULL;
-}
-
-/* The NSEC whose owner sorts last before @name: it covers @name. */
+/*
+ * The NSEC whose owner sorts last before @name: it covers @name. The zone
+ * keeps its NSEC owners in a sorted list (ls_zone_chain_prev()), so this is
+ * one binary search, not a walk back over the glue, ENTs and unsigned
+ * delegations between two owners.
+ */
 static void nsec_cover(struct eng *c, const uint8_t *name)
 {
-	const struct ls_zone_node *p =
-		ls_zone_predecessor(c->z, name, LS_ZONE_NODE_ENT | LS_ZONE_NODE_OCCLUDED);
-
-	auth_add_type(c, back_to(c->z, p, LS_TYPE_NSEC), LS_TYPE_NSEC);
+	auth_add_type(c, ls_zone_chain_prev(c->z, name, LS_TYPE_NSEC), LS_TYPE_NSEC);
 }
 
 /* "<base32hex(H(name))>.<origin>" into @out; false when it cannot be built. */
@@ -291,8 +275,9 @@ static void nsec3_cover(struct eng *c, const uint8_t *name)
 
 	if (!nsec3_owner(c, name, h))
 		return;
-	auth_add_type(c, back_to(c->z, ls_zone_predecessor(c->z, h, 0), LS_TYPE_NSEC3),
-		      LS_TYPE_NSEC3);
+	/* the hashed owners interleave with the zone's other names under the
+	 * apex: the sorted NSEC3 owner list skips them (ls_zone_chain_prev()) */
+	auth_add_type(c, ls_zone_chain_prev(c->z, h, LS_TYPE_NSEC3), LS_TYPE_NSEC3);
 }
 
 /* The NSEC3 covering the next closer name of @name below its encloser @cename (RFC 5155 §1.3). */
@@ -566,21 +551,30 @@ static int follow_dname(struct eng *c, const uint8_t *name, const struct ls_zone
 static int solve_name(struct eng *c, const uint8_t *name, const uint8_t **next)
 {
 	const struct ls_zone *z = c->z;
-	const struct ls_zone_node *cut = ls_zone_find_cut(z, name);
-	const struct ls_zone_node *node, *ce, *wc;
+	/*
+	 * One lookup answers three questions: the closest encloser is the
+	 * name's own node when that exists (same length: an ancestor is
+	 * shorter), and the highest cut lies on its parent chain. Asking
+	 * ls_zone_find_cut() and ls_zone_find() would hash the name again.
+	 */
+	const struct ls_zone_node *ce = ls_zone_closest_encloser(z, name);
+	const struct ls_zone_node *cut = NULL, *node = NULL, *wc;
 
+	for (const struct ls_zone_node *n = ce; n; n = ls_zone_node_parent(z, n))
+		if (n->flags & LS_ZONE_NODE_DELEG)
+			cut = n;
 	/* a DS query at the cut itself is answered from the parent's data */
 	if (cut && !(c->qtype == LS_TYPE_DS && ls_dname_equal(ls_zone_node_name(z, cut), name))) {
 		c->name = name;
 		c->cut = cut;
 		return ST_DELEG;
 	}
-	node = ls_zone_find(z, name);
-	if (node && !(node->flags & LS_ZONE_NODE_OCCLUDED))
-		return name_found(c, name, node, false, next);
-	ce = ls_zone_closest_encloser(z, name);
 	if (!ce)
 		return ST_HIT;
+	if (ls_dname_len(ls_zone_node_name(z, ce)) == ls_dname_len(name))
+		node = ce;
+	if (node && !(node->flags & LS_ZONE_NODE_OCCLUDED))
+		return name_found(c, name, node, false, next);
 	/* RFC 4592 §3.3.1: only "*.<closest encloser>" may match */
 	wc = ls_zone_wildcard(z, ce);
 	if (wc)
@@ -775,7 +769,7 @@ static bool zone_signed(struct eng *c)
 	const uint8_t *rd;
 	uint16_t len;
 
-	if (!ls_zone_node_rrset(c->z, apex, LS_TYPE_DNSKEY))
+	if (!ls_zone_is_signed(c->z))
 		return false;
 	p = ls_zone_node_rrset(c->z, apex, LS_TYPE_NSEC3PARAM);
 	if (p) {

@@ -126,9 +126,14 @@ struct ls_zone {
 	size_t rdata_len;
 	uint32_t *index; /* node numbers; LS_ZONE_NONE marks an empty slot */
 	uint32_t index_mask;
+	uint32_t *chain[2]; /* CHAIN_NSEC, CHAIN_NSEC3: owner node numbers, canonical order */
+	uint32_t nchain[2];
 	size_t nrecords;
 	size_t ndelegations;
+	bool is_signed;
 };
+
+enum { CHAIN_NSEC = 0, CHAIN_NSEC3 = 1 };
 
 void ls_zone_free(struct ls_zone *z)
 {
@@ -139,6 +144,8 @@ void ls_zone_free(struct ls_zone *z)
 	free(z->names);
 	free(z->rdata);
 	free(z->index);
+	free(z->chain[CHAIN_NSEC]);
+	free(z->chain[CHAIN_NSEC3]);
 	free(z);
 }
 
@@ -176,7 +183,13 @@ size_t ls_zone_memory(const struct ls_zone *z)
 {
 	return sizeof(*z) + (size_t)z->nnodes * sizeof(*z->nodes) +
 	       (size_t)z->nrrsets * sizeof(*z->rrsets) + z->names_len + z->rdata_len +
-	       ((size_t)z->index_mask + 1) * sizeof(*z->index);
+	       ((size_t)z->index_mask + 1) * sizeof(*z->index) +
+	       ((size_t)z->nchain[CHAIN_NSEC] + z->nchain[CHAIN_NSEC3]) * sizeof(uint32_t);
+}
+
+bool ls_zone_is_signed(const struct ls_zone *z)
+{
+	return z->is_signed;
 }
 
 const struct ls_zone_node *ls_zone_node_at(const struct ls_zone *z, size_t i)
@@ -280,16 +293,22 @@ const struct ls_zone_node *ls_zone_closest_encloser(const struct ls_zone *z, con
 {
 	int labels = ls_dname_labels(name);
 	int olabels = ls_dname_labels(z->origin);
+	const uint8_t *p = name;
 
-	if (labels < olabels || !ls_dname_is_sub(name, z->origin))
+	if (labels < olabels)
 		return NULL;
-	/* Bottom up: most queries name an existing node or one just below one. */
-	for (const uint8_t *p = name; labels >= olabels; labels--, p = ls_dname_parent(p)) {
+	/*
+	 * Bottom up: most queries name an existing node or one just below one.
+	 * A hit proves @name is inside the zone (every node is), so whether it
+	 * is needs checking only when the walk reaches the origin's depth, and
+	 * there a comparison replaces the apex's hash lookup.
+	 */
+	for (; labels > olabels; labels--, p = ls_dname_parent(p)) {
 		const struct ls_zone_node *n = ls_zone_find(z, p);
 		if (n)
 			return n;
 	}
-	return &z->nodes[0]; /* not reached: the apex always exists */
+	return ls_dname_equal(p, z->origin) ? &z->nodes[0] : NULL;
 }
 
 /* Highest ancestor-or-self of the closest encloser of @name with @flag. */
@@ -329,6 +348,46 @@ const struct ls_zone_node *ls_zone_wildcard(const struct ls_zone *z,
 	wc[1] = '*';
 	memcpy(wc + 2, name, len);
 	return ls_zone_find(z, wc);
+}
+
+static int chain_of(uint16_t type)
+{
+	if (type == LS_TYPE_NSEC)
+		return CHAIN_NSEC;
+	if (type == LS_TYPE_NSEC3)
+		return CHAIN_NSEC3;
+	return -1;
+}
+
+const uint32_t *ls_zone_chain(const struct ls_zone *z, uint16_t type, size_t *count)
+{
+	int c = chain_of(type);
+
+	*count = c < 0 ? 0 : z->nchain[c];
+	return *count ? z->chain[c] : NULL;
+}
+
+const struct ls_zone_node *ls_zone_chain_prev(const struct ls_zone *z, const uint8_t *name,
+					      uint16_t type)
+{
+	int c = chain_of(type);
+	const uint32_t *v;
+	uint32_t lo = 0, hi;
+
+	if (c < 0 || z->nchain[c] == 0)
+		return NULL;
+	v = z->chain[c];
+	hi = z->nchain[c];
+	/* Binary search for the first owner not before @name. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (ls_dname_cmp(z->names + z->nodes[v[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* the one before it; before the first owner, the chain wraps to the last */
+	return &z->nodes[v[lo ? lo - 1 : z->nchain[c] - 1]];
 }
 
 const struct ls_zone_node *ls_zone_predecessor(const struct ls_zone *z, const uint8_t *name,
@@ -1354,6 +1413,47 @@ static int build_flags(struct fin *f)
 }
 
 /*
+ * The NSEC and NSEC3 chains (see ls_zone_chain_prev()), and whether the
+ * zone is signed. Counted first so each list is one exact allocation, and
+ * an unsigned zone allocates nothing.
+ */
+static int build_chains(struct ls_zone *z)
+{
+	static const uint16_t types[2] = {
+		[CHAIN_NSEC] = LS_TYPE_NSEC, [CHAIN_NSEC3] = LS_TYPE_NSEC3
+	};
+	/* NSEC owners are authoritative names: a proof never lands on an ENT
+	 * or below a cut, which the old walk skipped the same way */
+	static const unsigned skip[2] = {
+		[CHAIN_NSEC] = LS_ZONE_NODE_ENT | LS_ZONE_NODE_OCCLUDED, [CHAIN_NSEC3] = 0
+	};
+
+	z->is_signed = has_type(z, &z->nodes[0], LS_TYPE_DNSKEY);
+	for (int c = 0; c < 2; c++) {
+		uint32_t n = 0;
+
+		for (int pass = 0; pass < 2; pass++) {
+			n = 0;
+			for (uint32_t i = 0; i < z->nnodes; i++) {
+				if ((z->nodes[i].flags & skip[c]) ||
+				    !has_type(z, &z->nodes[i], types[c]))
+					continue;
+				if (pass == 1)
+					z->chain[c][n] = i;
+				n++;
+			}
+			if (pass == 1 || n == 0)
+				break;
+			z->chain[c] = malloc((size_t)n * sizeof(*z->chain[c]));
+			if (!z->chain[c])
+				return -ENOMEM;
+		}
+		z->nchain[c] = n;
+	}
+	return 0;
+}
+
+/*
  * Problems in reading order: by file (in the order files were first seen),
  * then line; problems without a place (a missing SOA) last. The builder's
  * own findings come from different passes, so they need this to read well.
@@ -1465,6 +1565,8 @@ int ls_zone_builder_finish(struct ls_zone_builder *b, struct ls_zone **zone,
 	err = build_index(z, b, rank);
 	if (!err)
 		err = build_flags(&f);
+	if (!err)
+		err = build_chains(z);
 	if (err)
 		goto free_tmp;
 	run_checks(&f);

@@ -24,7 +24,13 @@
  *             embedded names preserved), in canonical RR order (RFC 4034
  *             §6.3) with duplicates removed (RFC 2181 §5);
  *   index   — an open-addressing hash of node numbers over the lowercased
- *             names: an exact lookup is one hash and usually one compare.
+ *             names: an exact lookup is one hash and usually one compare;
+ *   chains  — the node numbers of the NSEC owners and of the NSEC3 owners,
+ *             each list in canonical order (4 octets per owner, nothing for
+ *             an unsigned zone), so the record that covers a name is one
+ *             binary search away however many glue nodes, ENTs or unsigned
+ *             delegations sit between two owners (the answer engine's
+ *             denial proofs; see ls_zone_chain_prev()).
  * Owner names are stored lowercased; the answer engine echoes the query's
  * own spelling anyway.
  *
@@ -238,8 +244,14 @@ size_t ls_zone_node_count(const struct ls_zone *z);
 size_t ls_zone_rrset_count(const struct ls_zone *z);
 size_t ls_zone_record_count(const struct ls_zone *z);
 size_t ls_zone_delegation_count(const struct ls_zone *z);
-/** Bytes held by the zone (all arrays, arenas and the index). */
+/** Bytes held by the zone (all arrays, arenas, the index and the chains). */
 size_t ls_zone_memory(const struct ls_zone *z);
+/**
+ * Whether the zone is signed: its apex holds a DNSKEY RRset. Worked out once
+ * at finish, so the answer engine, the XDP compiler and the data plane ask
+ * the same question the same way.
+ */
+bool ls_zone_is_signed(const struct ls_zone *z);
 
 /* ---- nodes, in canonical order ------------------------------------------ */
 
@@ -312,10 +324,32 @@ const struct ls_zone_node *ls_zone_wildcard(const struct ls_zone *z,
 					    const struct ls_zone_node *encloser);
 
 /**
+ * The owner of the NSEC (@type LS_TYPE_NSEC) or NSEC3 (LS_TYPE_NSEC3) record
+ * that sorts last strictly before @name in canonical order — the record that
+ * covers @name (for NSEC3, pass the hashed owner name). Wraps around: when no
+ * owner sorts before @name it is the last owner of the chain. NULL when the
+ * zone has no such record (or @type is neither).
+ * The NSEC chain holds the authoritative owners only (not ENTs, not nodes
+ * below a zone cut or a DNAME — a zone with NSEC there is refused anyway); the
+ * NSEC3 chain every node with an NSEC3 RRset. One binary search over the
+ * chain, built at finish: O(log owners), whatever lies between two owners.
+ */
+const struct ls_zone_node *ls_zone_chain_prev(const struct ls_zone *z, const uint8_t *name,
+					      uint16_t type);
+
+/**
+ * The chain ls_zone_chain_prev() searches: node indices of the owners of
+ * @type (LS_TYPE_NSEC or LS_TYPE_NSEC3) in canonical order; *@count receives
+ * their number (0, and NULL returned, when there are none).
+ */
+const uint32_t *ls_zone_chain(const struct ls_zone *z, uint16_t type, size_t *count);
+
+/**
  * The canonical predecessor of @name: the last node that sorts strictly
  * before it, skipping nodes with any of @skip_flags (e.g. ENT | OCCLUDED for
  * an NSEC chain). Wraps around: for the apex, or a name sorting before every
- * node, it is the last node. NULL only when every node is skipped.
+ * node, it is the last node. NULL only when every node is skipped. The steps
+ * back cost one per skipped node: for denial proofs use ls_zone_chain_prev().
  */
 const struct ls_zone_node *ls_zone_predecessor(const struct ls_zone *z, const uint8_t *name,
 					       unsigned skip_flags);

@@ -5,7 +5,8 @@
  * Owns: queries against tests/data/engine/example.zone and its signed
  * variants (NSEC, NSEC3; made by tests/data/engine/gen.sh) and the checks
  * that each answer type has the sections RFC 1034/4035/4592/5155/6672 ask
- * for. The differential test against knotd (tests/integration/
+ * for; plus generated zones where a denial proof's NSEC/NSEC3 lies a
+ * thousand nodes back (glue, opt-out delegations). The differential test against knotd (tests/integration/
  * test_engine_knot.sh) covers the same ground at volume; these tests say
  * what each case must look like.
  * Must not: depend on knotd or the network.
@@ -18,6 +19,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/engine.h"
@@ -391,6 +393,127 @@ static void test_nsec3_denial(void **state)
 	assert_true(nsec3_proves("*.wild.example.", true));
 }
 
+/* ---- denial proofs across long stretches without NSEC/NSEC3 ---- */
+
+static char ztext[1 << 20];
+static size_t zlen;
+
+__attribute__((format(printf, 1, 2))) static void zput(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(ztext + zlen, sizeof(ztext) - zlen, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(ztext) - zlen);
+	zlen += (size_t)n;
+}
+
+static struct ls_zone *load_text(void)
+{
+	struct ls_zone *z = NULL;
+	uint8_t origin[LS_DNAME_MAXLEN];
+
+	ls_dname_from_str(origin, "example.", NULL);
+	assert_int_equal(ls_zonefile_load_string(ztext, zlen, "test", origin, NULL, &z, NULL), 0);
+	return z;
+}
+
+/*
+ * NSEC: a cut with 1000 glue hosts between two NSEC owners. The NSEC that
+ * covers a name after the last host is the cut's, found by the chain's
+ * binary search (before: a walk back over every host, per query).
+ */
+static void test_nsec_cover_far(void **state)
+{
+	struct ls_zone *z;
+
+	zlen = 0;
+	zput("$TTL 300\n@ SOA ns.other. h 1 2 3 4 300\n@ NS ns.other.\n"
+	     "@ DNSKEY 256 3 13 YW55IGtleSBieXRlcyE=\n@ NSEC a SOA NS DNSKEY NSEC\n"
+	     "a A 192.0.2.1\na NSEC m A NSEC\nm NSEC z NS NSEC\nz A 192.0.2.2\n"
+	     "z NSEC @ A NSEC\n");
+	for (int i = 0; i < 1000; i++)
+		zput("m NS ns%d.m\nns%d.m A 192.0.2.3\n", i, i);
+	z = load_text();
+
+	ask(z, "n.example.", LS_TYPE_A, Q_DO);
+	assert_int_equal(rcode(), LS_RCODE_NXDOMAIN);
+	assert_int_equal(count(LS_SECTION_AUTHORITY, LS_TYPE_NSEC, NULL), 2);
+	assert_int_equal(count(LS_SECTION_AUTHORITY, LS_TYPE_NSEC, "m.example."), 1);
+	assert_int_equal(count(LS_SECTION_AUTHORITY, LS_TYPE_NSEC, "example."), 1);
+	/* a name below the glue hosts' level and one before the first owner */
+	ask(z, "zz.example.", LS_TYPE_A, Q_DO);
+	assert_int_equal(count(LS_SECTION_AUTHORITY, LS_TYPE_NSEC, "z.example."), 1);
+	/* without DO no proof at all */
+	ask(z, "n.example.", LS_TYPE_A, 0);
+	assert_int_equal(count(LS_SECTION_AUTHORITY, LS_TYPE_NSEC, NULL), 0);
+	ls_zone_free(z);
+}
+
+/* base32hex of H(@name) (SHA-1, no extra iterations, no salt), lowercased, into @out. */
+static void hash_label(char out[LS_DNSSEC_NSEC3_B32LEN + 1], const char *name)
+{
+	uint8_t wire[LS_DNAME_MAXLEN], h[LS_DNSSEC_NSEC3_HASHLEN];
+
+	assert_true(ls_dname_from_str(wire, name, NULL) > 0);
+	assert_int_equal(ls_dnssec_nsec3_hash(h, wire, 1, 0, NULL, 0), 0);
+	assert_int_equal(ls_dnssec_b32hex_encode(out, LS_DNSSEC_NSEC3_B32LEN + 1, h, sizeof(h)),
+			 LS_DNSSEC_NSEC3_B32LEN);
+	for (char *p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * NSEC3 with opt-out: 1000 unsigned delegations with glue, whose names sort
+ * among the hashed owners, and an NSEC3 chain of three (apex, a, z). Every
+ * proof must still name the right NSEC3s.
+ */
+static void test_nsec3_opt_out_far(void **state)
+{
+	static char h[3][LS_DNSSEC_NSEC3_B32LEN + 1];
+	struct ls_zone *z;
+
+	hash_label(h[0], "example.");
+	hash_label(h[1], "a.example.");
+	hash_label(h[2], "z.example.");
+	qsort(h, 3, sizeof(h[0]), str_cmp);
+	zlen = 0;
+	zput("$TTL 300\n@ SOA ns.other. h 1 2 3 4 300\n@ NS ns.other.\n"
+	     "@ DNSKEY 256 3 13 YW55IGtleSBieXRlcyE=\n@ NSEC3PARAM 1 0 0 -\n"
+	     "a A 192.0.2.1\nz A 192.0.2.2\n");
+	/* the bitmaps do not matter to the engine; the order and flags do */
+	for (int i = 0; i < 3; i++)
+		zput("%s NSEC3 1 1 0 - %s A\n", h[i], h[(i + 1) % 3]);
+	for (int i = 0; i < 1000; i++)
+		zput("%c%03d NS ns.%c%03d\nns.%c%03d A 192.0.2.4\n", 'c' + i % 20, i, 'c' + i % 20,
+		     i, 'c' + i % 20, i);
+	z = load_text();
+
+	ask(z, "nx.example.", LS_TYPE_A, Q_DO);
+	assert_int_equal(rcode(), LS_RCODE_NXDOMAIN);
+	assert_true(nsec3_proves("example.", true));
+	assert_true(nsec3_proves("nx.example.", false));
+	assert_true(nsec3_proves("*.example.", false));
+	/* NODATA at a name with an NSEC3 */
+	ask(z, "a.example.", LS_TYPE_TXT, Q_DO);
+	assert_int_equal(rcode(), LS_RCODE_NOERROR);
+	assert_true(nsec3_proves("a.example.", true));
+	/* an opt-out delegation: closest provable encloser and next closer */
+	ask(z, "host.e002.example.", LS_TYPE_A, Q_DO);
+	assert_false(flag(LS_FLAG_AA));
+	assert_true(nsec3_proves("example.", true));
+	assert_true(nsec3_proves("e002.example.", false));
+	ls_zone_free(z);
+}
+
 static void test_any(void **state)
 {
 	/* RFC 8482 §4.1: one RRset, as knotd picks it (the lowest type) */
@@ -634,6 +757,8 @@ int main(void)
 		cmocka_unit_test(test_nxdomain),
 		cmocka_unit_test(test_nsec_denial),
 		cmocka_unit_test(test_nsec3_denial),
+		cmocka_unit_test(test_nsec_cover_far),
+		cmocka_unit_test(test_nsec3_opt_out_far),
 		cmocka_unit_test(test_any),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_refused),

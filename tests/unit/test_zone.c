@@ -2,7 +2,8 @@
 /*
  * Unit tests for common/zone: the builder (TTL mismatch, duplicates, class,
  * limits), every lookup (exact, case-insensitive, closest encloser with
- * ENTs, zone cut, DNAME, wildcard, canonical predecessor with wrap-around),
+ * ENTs, zone cut, DNAME, wildcard, canonical predecessor with wrap-around,
+ * the NSEC/NSEC3 chains against the node-by-node walk they replace),
  * canonical order against RFC 4034 §6.1's example, RRSIG grouping, node
  * flags, and each structural check both firing and not firing.
  * Zones are written as zone text and read through common/zonefile for
@@ -212,6 +213,12 @@ static void test_closest_encloser(void **state)
 	assert_null(ls_zone_closest_encloser(z, N("example.net.")));
 	assert_null(ls_zone_closest_encloser(z, N(".")));
 	assert_null(ls_zone_closest_encloser(z, N("xexample.")));
+	/* the origin's depth is checked by comparison, not lookup: case and
+	 * outside names whose labels match the zone's all the way there */
+	assert_string_equal(node_str(z, ls_zone_closest_encloser(z, N("EXAMPLE."))), "example.");
+	assert_string_equal(node_str(z, ls_zone_closest_encloser(z, N("x.Example."))), "example.");
+	assert_null(ls_zone_closest_encloser(z, N("x.other.")));
+	assert_null(ls_zone_closest_encloser(z, N("a.b.c.example.net.")));
 	ls_zone_free(z);
 }
 
@@ -675,6 +682,250 @@ static void test_many_names(void **state)
 	ls_zone_free(z);
 }
 
+/* ---- the NSEC/NSEC3 chains ----------------------------------------------- */
+
+/* Zone text grows into one static buffer: the chain tests build big zones. */
+static char ztext[1 << 20];
+static size_t zlen;
+
+__attribute__((format(printf, 1, 2))) static void zput(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(ztext + zlen, sizeof(ztext) - zlen, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(ztext) - zlen);
+	zlen += (size_t)n;
+}
+
+/*
+ * The walk the engine did before the chains existed (predecessor skipping
+ * @skip, then back node by node, wrapping, to a holder of @type): the
+ * reference ls_zone_chain_prev() must agree with. Counts the nodes it
+ * visits in *@visited.
+ */
+static const struct ls_zone_node *walk_prev(const struct ls_zone *z, const uint8_t *name,
+					    uint16_t type, unsigned skip, size_t *visited)
+{
+	const struct ls_zone_node *p = ls_zone_predecessor(z, name, skip);
+	size_t count = ls_zone_node_count(z), i;
+
+	*visited = 0;
+	if (!p)
+		return NULL;
+	i = ls_zone_node_index(z, p);
+	for (size_t k = 0; k < count; k++) {
+		const struct ls_zone_node *x = ls_zone_node_at(z, (i + count - k) % count);
+		(*visited)++;
+		if (ls_zone_node_rrset(z, x, type))
+			return x;
+	}
+	return NULL;
+}
+
+/* Every node name and a child and a sibling of each: chain_prev == walk. */
+static void check_against_walk(const struct ls_zone *z, uint16_t type, unsigned skip)
+{
+	uint8_t name[LS_DNAME_MAXLEN];
+	size_t visited;
+
+	for (size_t i = 0; i < ls_zone_node_count(z); i++) {
+		const uint8_t *own = ls_zone_node_name(z, ls_zone_node_at(z, i));
+		size_t len = ls_dname_len(own);
+		/* the name itself, "zz.<name>" (a child) and "<first label>0.<rest>" */
+		const uint8_t *probe[3] = { own, name, name };
+		for (int k = 0; k < 3; k++) {
+			if (k == 1) {
+				if (len + 3 > LS_DNAME_MAXLEN)
+					continue;
+				name[0] = 2;
+				name[1] = 'z';
+				name[2] = 'z';
+				memcpy(name + 3, own, len);
+			} else if (k == 2) {
+				if (own[0] == 0 || own[0] == 63 || len + 1 > LS_DNAME_MAXLEN)
+					continue;
+				memcpy(name, own, len);
+				memmove(name + 2 + own[0], name + 1 + own[0], len - 1 - own[0]);
+				name[1 + own[0]] = '0';
+				name[0]++;
+			}
+			assert_ptr_equal(ls_zone_chain_prev(z, probe[k], type),
+					 walk_prev(z, probe[k], type, skip, &visited));
+		}
+	}
+}
+
+static void test_chain_nsec_far_predecessor(void **state)
+{
+	const size_t glue = 2000;
+	const struct ls_zone_node *m;
+	const uint32_t *chain;
+	size_t count, visited;
+
+	/* NSEC owners: the apex, a, m (a cut with 2000 glue hosts below), z */
+	zlen = 0;
+	zput("$TTL 300\n@ SOA ns.other. h 1 2 3 4 5\n@ NS ns.other.\n"
+	     "@ DNSKEY 256 3 13 YW55IGtleSBieXRlcyE=\n@ NSEC a SOA NS DNSKEY NSEC\n"
+	     "a A 192.0.2.1\na NSEC m A NSEC\nm NSEC z NS NSEC\nz A 192.0.2.2\n"
+	     "z NSEC @ A NSEC\n");
+	for (size_t i = 0; i < glue; i++)
+		zput("m NS ns%zu.m\nns%zu.m A 192.0.2.3\n", i, i);
+	struct ls_zone *z = load_ok(ztext);
+
+	assert_true(ls_zone_is_signed(z));
+	assert_int_equal(ls_zone_node_count(z), 4 + glue);
+	chain = ls_zone_chain(z, LS_TYPE_NSEC, &count);
+	assert_int_equal(count, 4);
+	assert_string_equal(node_str(z, ls_zone_node_at(z, chain[0])), "example.");
+	assert_string_equal(node_str(z, ls_zone_node_at(z, chain[1])), "a.example.");
+	assert_string_equal(node_str(z, ls_zone_node_at(z, chain[2])), "m.example.");
+	assert_string_equal(node_str(z, ls_zone_node_at(z, chain[3])), "z.example.");
+	assert_null(ls_zone_chain(z, LS_TYPE_NSEC3, &count));
+	assert_int_equal(count, 0);
+	assert_null(ls_zone_chain_prev(z, N("n.example."), LS_TYPE_NSEC3));
+	assert_null(ls_zone_chain_prev(z, N("n.example."), LS_TYPE_A));
+
+	/* "n" sorts after every glue host of m: the old walk stepped back over
+	 * all of them; the chain is a binary search over four owners */
+	m = ls_zone_chain_prev(z, N("n.example."), LS_TYPE_NSEC);
+	assert_string_equal(node_str(z, m), "m.example.");
+	assert_ptr_equal(walk_prev(z, N("n.example."), LS_TYPE_NSEC,
+				   LS_ZONE_NODE_ENT | LS_ZONE_NODE_OCCLUDED, &visited),
+			 m);
+	assert_int_equal(ls_zone_predecessor(z, N("n.example."), 0) - m, glue);
+	/* case does not matter, and an owner does not cover itself */
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("N.Example."), LS_TYPE_NSEC)),
+			    "m.example.");
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("z.example."), LS_TYPE_NSEC)),
+			    "m.example.");
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("a.example."), LS_TYPE_NSEC)),
+			    "example.");
+	check_against_walk(z, LS_TYPE_NSEC, LS_ZONE_NODE_ENT | LS_ZONE_NODE_OCCLUDED);
+	ls_zone_free(z);
+}
+
+static void test_chain_wrap_and_ents(void **state)
+{
+	/* a, then ENTs c. and b.c. above a.b.c, then d; the apex has no NSEC
+	 * here, so names before "a" wrap to the last owner */
+	struct ls_zone *z = load_ok("$TTL 300\n@ SOA ns.other. h 1 2 3 4 5\n@ NS ns.other.\n"
+				    "a A 192.0.2.1\na NSEC a.b.c A NSEC\n"
+				    "a.b.c A 192.0.2.2\na.b.c NSEC d A NSEC\n"
+				    "d A 192.0.2.3\nd NSEC a A NSEC\n");
+	size_t count;
+
+	assert_false(ls_zone_is_signed(z));
+	assert_non_null(ls_zone_chain(z, LS_TYPE_NSEC, &count));
+	assert_int_equal(count, 3);
+	/* ENT NODATA: the NSEC that skips the ENT */
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("c.example."), LS_TYPE_NSEC)),
+			    "a.example.");
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("b.c.example."), LS_TYPE_NSEC)),
+			    "a.example.");
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("0.a.b.c.example."), LS_TYPE_NSEC)),
+			    "a.b.c.example.");
+	/* wrap-around: the apex, a name before "a", and past the end */
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("example."), LS_TYPE_NSEC)),
+			    "d.example.");
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("0.example."), LS_TYPE_NSEC)),
+			    "d.example.");
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("a.example."), LS_TYPE_NSEC)),
+			    "d.example.");
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N("zz.example."), LS_TYPE_NSEC)),
+			    "d.example.");
+	check_against_walk(z, LS_TYPE_NSEC, LS_ZONE_NODE_ENT | LS_ZONE_NODE_OCCLUDED);
+	ls_zone_free(z);
+}
+
+static void test_chain_nsec3_opt_out(void **state)
+{
+	/* An opt-out chain of three hashed owners and 1500 unsigned delegations
+	 * with glue whose names sort among the hashes ("g..." between the
+	 * owners "0..." and "v..."): the old walk from a hash just after the
+	 * delegations went back over every one of them. */
+	const char *h0 = "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom";
+	const char *h1 = "35mthgpgcu1qg68fab165klnsnk3dpvl";
+	const char *h2 = "vbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	uint8_t hq[LS_DNAME_MAXLEN];
+	char buf[128];
+	size_t count, visited;
+	const uint32_t *chain;
+
+	zlen = 0;
+	zput("$TTL 300\n@ SOA ns.other. h 1 2 3 4 5\n@ NS ns.other.\n"
+	     "@ DNSKEY 256 3 13 YW55IGtleSBieXRlcyE=\n@ NSEC3PARAM 1 0 0 -\n");
+	zput("%s NSEC3 1 1 0 - %s SOA NS DNSKEY NSEC3PARAM\n", h0, h1);
+	zput("%s NSEC3 1 1 0 - %s A\n", h1, h2);
+	zput("%s NSEC3 1 1 0 - %s A\n", h2, h0);
+	for (int i = 0; i < 1500; i++)
+		zput("g%04d NS ns.g%04d\nns.g%04d A 192.0.2.4\n", i, i, i);
+	struct ls_zone *z = load_ok(ztext);
+
+	assert_true(ls_zone_is_signed(z));
+	assert_int_equal(ls_zone_node_count(z), 1 + 3 + 3000);
+	chain = ls_zone_chain(z, LS_TYPE_NSEC3, &count);
+	assert_int_equal(count, 3);
+	snprintf(buf, sizeof(buf), "%s.example.", h1);
+	assert_string_equal(node_str(z, ls_zone_node_at(z, chain[1])), buf);
+	assert_null(ls_zone_chain(z, LS_TYPE_NSEC, &count));
+	assert_int_equal(count, 0);
+
+	/* "h..." sorts after all the g-delegations: covered by h1's NSEC3 */
+	assert_true(ls_dname_from_str(hq, "h0000000000000000000000000000000.example.", NULL) > 0);
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, hq, LS_TYPE_NSEC3)), buf);
+	assert_string_equal(node_str(z, walk_prev(z, hq, LS_TYPE_NSEC3, 0, &visited)), buf);
+	assert_true(visited > 3000); /* the walk's cost, now one binary search over 3 */
+	/* wrap-around: a hash before h0 is covered by the last, h2 */
+	snprintf(buf, sizeof(buf), "%s.example.", h2);
+	assert_true(ls_dname_from_str(hq, "00000000000000000000000000000000.example.", NULL) > 0);
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, hq, LS_TYPE_NSEC3)), buf);
+	snprintf(buf, sizeof(buf), "%s.example.", h0);
+	assert_string_equal(node_str(z, ls_zone_chain_prev(z, N(buf), LS_TYPE_NSEC3)),
+			    node_str(z, ls_zone_node_at(z, chain[2])));
+	check_against_walk(z, LS_TYPE_NSEC3, 0);
+	ls_zone_free(z);
+}
+
+static void test_chain_none(void **state)
+{
+	struct ls_zone *z = load_ok(HEAD "www A 192.0.2.10\nsub NS ns.sub\nns.sub A 192.0.2.11\n");
+	struct ls_zone *s;
+	size_t count = 99;
+
+	assert_false(ls_zone_is_signed(z));
+	assert_null(ls_zone_chain(z, LS_TYPE_NSEC, &count));
+	assert_int_equal(count, 0);
+	assert_null(ls_zone_chain(z, LS_TYPE_NSEC3, &count));
+	assert_int_equal(count, 0);
+	assert_null(ls_zone_chain_prev(z, N("x.example."), LS_TYPE_NSEC));
+	assert_null(ls_zone_chain_prev(z, N("x.example."), LS_TYPE_NSEC3));
+	/* the chains cost nothing in an unsigned zone, 4 octets per owner else */
+	s = load_ok(HEAD "www A 192.0.2.10\nsub NS ns.sub\nns.sub A 192.0.2.11\n"
+			 "@ NSEC www NS SOA NSEC\nwww NSEC @ A NSEC\n");
+	size_t nsec_rdata = 0;
+	for (size_t i = 0; i < ls_zone_node_count(s); i++) {
+		const struct ls_zone_rrset *rs =
+			ls_zone_node_rrset(s, ls_zone_node_at(s, i), LS_TYPE_NSEC);
+		struct ls_zone_rdata_iter it;
+		const uint8_t *rd;
+		uint16_t len;
+		if (!rs)
+			continue;
+		ls_zone_rdata_begin(s, rs, &it);
+		while (ls_zone_rdata_next(&it, &rd, &len))
+			nsec_rdata += sizeof(len) + len;
+	}
+	assert_int_equal(ls_zone_memory(s) - ls_zone_memory(z),
+			 (ls_zone_rrset_count(s) - ls_zone_rrset_count(z)) *
+					 sizeof(struct ls_zone_rrset) +
+				 nsec_rdata + 2 * sizeof(uint32_t));
+	ls_zone_free(s);
+	ls_zone_free(z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -692,6 +943,10 @@ int main(void)
 		cmocka_unit_test(test_every_problem),
 		cmocka_unit_test(test_problem_list_cap),
 		cmocka_unit_test(test_many_names),
+		cmocka_unit_test(test_chain_nsec_far_predecessor),
+		cmocka_unit_test(test_chain_wrap_and_ents),
+		cmocka_unit_test(test_chain_nsec3_opt_out),
+		cmocka_unit_test(test_chain_none),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
