@@ -27,6 +27,12 @@
  * agent/tls.h. Two TLS wrinkles: OpenSSL may hold decrypted requests the
  * socket no longer signals (the read watcher is then fed by hand), and a
  * write may have to wait for the socket to be readable (write_wants_read).
+ * A reload re-reads the certificate and re-binds the XoT listeners to the
+ * addresses now configured, keeping the sockets of addresses kept.
+ *
+ * Transfers out need TSIG; a zone's allow-transfer (or its catalog's)
+ * narrows that to listed remotes, each by key and address together: the
+ * key alone would let every holder of a mesh-wide key in.
  */
 #include "agent/admin.h"
 #include "agent/tcpout.h"
@@ -40,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/xfrin.h"
 #include "agent/xfrout.h"
 #include "common/log.h"
 #include "common/message.h"
@@ -65,6 +72,7 @@ struct tcp_listener {
 	int fd;
 	struct ls_admin *a;
 	bool tls; /* admin.tls-listen: connections start with a TLS handshake */
+	struct ls_config_addr addr; /* as configured: a reload keeps a listener it still lists */
 };
 
 /* A deferred UDP answer (opcode 5): where it goes. */
@@ -296,6 +304,68 @@ static int do_notify(struct ls_admin *a, const struct ls_msg *m, const uint8_t *
 	return len;
 }
 
+/*
+ * The allow-transfer list that applies to @origin (*@v, *@n entries): its
+ * zone entry's, else its catalog entry's, else (a member) its owning
+ * catalog's. False: none is configured, every key some remote uses may
+ * transfer it (as before the option existed).
+ */
+static bool acl_of(const struct ls_admin *a, const uint8_t *origin,
+		   const struct ls_config_remote *const **v, size_t *n)
+{
+	const struct ls_config *cfg = a->cfg;
+	const struct ls_config_zone *cz = ls_config_zone_find(cfg, origin);
+	const uint8_t *cat = NULL;
+
+	*v = NULL;
+	*n = 0;
+	if (cz) {
+		*v = cz->allow_transfer;
+		*n = cz->allow_transfer_count;
+		return cz->has_allow_transfer;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const uint8_t *name = pass ? cat : origin;
+
+		for (size_t i = 0; name && i < cfg->catalog_count; i++) {
+			const struct ls_config_catalog *cc = &cfg->catalogs[i];
+
+			if (!ls_dname_equal(cc->name, name))
+				continue;
+			*v = cc->allow_transfer;
+			*n = cc->allow_transfer_count;
+			return cc->has_allow_transfer;
+		}
+		if (!pass && a->ops.owner)
+			cat = a->ops.owner(a->ops.ctx, origin);
+	}
+	return false;
+}
+
+/*
+ * May a transfer of @origin signed with @key from @from go ahead? With an
+ * allow-transfer list only when a listed remote has that key and @from is
+ * one of its addresses (any port: a client's source port is its own).
+ */
+static bool transfer_allowed(const struct ls_admin *a, const uint8_t *origin,
+			     const struct ls_config_key *key, const struct sockaddr *from)
+{
+	const struct ls_config_remote *const *v;
+	size_t n;
+
+	if (!acl_of(a, origin, &v, &n))
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i]->key || !ls_dname_equal(v[i]->key->name, key->name))
+			continue;
+		for (size_t j = 0; j < v[i]->addr_count; j++) {
+			if (ls_xfrin_addr_match(&v[i]->addrs[j], from, false))
+				return true;
+		}
+	}
+	return false;
+}
+
 static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *origin,
 		    const struct ls_config_key *key, struct ls_tsig *t,
 		    const struct ls_admin_req *req, uint8_t *resp, size_t cap,
@@ -338,6 +408,14 @@ static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *o
 			m->qtype == LS_TYPE_AXFR ? "AXFR" : "IXFR", zone, peer);
 		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTAUTH);
 	}
+	if (!transfer_allowed(a, origin, key, req->from)) {
+		a->st.xfr_refused++;
+		a->st.xfr_acl_refused++;
+		pr_warn("admin: %s of %s from %s refused: its allow-transfer lists no remote "
+			"with key %s at this address",
+			m->qtype == LS_TYPE_AXFR ? "AXFR" : "IXFR", zone, peer, key->id);
+		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_REFUSED);
+	}
 	if (!z) {
 		a->st.xfr_refused++;
 		pr_warn("admin: %s of %s from %s refused: no verified version held",
@@ -350,7 +428,7 @@ static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *o
 		a->st.notimp++;
 		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTIMP);
 	}
-	err = ls_xfrout_new(m, z, t, &res->xfr);
+	err = ls_xfrout_new(m, z, a->ops.ixfr, t, &res->xfr);
 	if (err == -EINVAL) {
 		a->st.malformed++;
 		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_FORMERR);
@@ -359,9 +437,19 @@ static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *o
 		return err;
 	memcpy(res->xfr_origin, origin, ls_dname_len(origin));
 	a->st.xfr_started++;
+	if (m->qtype == LS_TYPE_IXFR && ls_xfrout_uptodate(res->xfr))
+		a->st.ixfr_uptodate++;
+	else if (m->qtype == LS_TYPE_IXFR && ls_xfrout_incremental(res->xfr))
+		a->st.ixfr_incremental++;
+	else if (m->qtype == LS_TYPE_IXFR)
+		a->st.ixfr_axfr++;
 	pr_info("admin: %s of %s serial %u to %s (key %s)%s",
 		m->qtype == LS_TYPE_AXFR ? "AXFR" : "IXFR", zone, ls_xfrout_serial(res->xfr), peer,
-		key->id, ls_xfrout_uptodate(res->xfr) ? ": up to date" : "");
+		key->id,
+		ls_xfrout_uptodate(res->xfr)	? ": up to date" :
+		ls_xfrout_incremental(res->xfr) ? ": incremental" :
+		m->qtype == LS_TYPE_IXFR	? ": in AXFR form" :
+						  "");
 	return 0;
 }
 
@@ -985,6 +1073,7 @@ static int open_tls(struct ls_admin *a, const struct ls_config *cfg)
 			return fd;
 		}
 		listener_start(a, &a->tls[i], fd, true);
+		a->tls[i].addr = *addr;
 		a->ntls = i + 1;
 		pr_info("administrative listener on %s (XoT, RFC 9103: TLS 1.3, ALPN dot)",
 			ls_config_addr_str(addr, abuf, sizeof(abuf)));
@@ -1086,6 +1175,97 @@ void ls_admin_free(struct ls_admin *a)
 	free(a);
 }
 
+static bool addr_same(const struct ls_config_addr *x, const struct ls_config_addr *y)
+{
+	return x->len == y->len && memcmp(&x->ss, &y->ss, x->len) == 0;
+}
+
+/*
+ * admin.tls-listen across a reload. The certificate and key are read
+ * again, so a renewed one is taken without a restart. A listener whose
+ * address is still listed keeps its socket (no connection attempt is
+ * refused during the reload), a new address is bound, one no longer
+ * listed is closed. A certificate or key that cannot be used keeps the
+ * previous context; with none to keep (XoT added by this reload) no
+ * listener is opened. A failed bind is logged and the others go on: a
+ * reload never stops what already serves.
+ */
+static void reconfigure_tls(struct ls_admin *a, const struct ls_config *cfg)
+{
+	char abuf[LS_CONFIG_ADDR_STRLEN], why[LS_TLS_WHY_LEN];
+	size_t n = cfg->admin.tls_listen_count, k = 0;
+	struct tcp_listener *v = NULL;
+	bool *kept = NULL;
+	SSL_CTX *ctx;
+
+	if (n) {
+		if (ls_tls_server_ctx_new(cfg->admin.tls_certificate, cfg->admin.tls_key, &ctx, why,
+					  sizeof(why)) == 0) {
+			SSL_CTX_free(a->tls_ctx);
+			a->tls_ctx = ctx;
+		} else if (a->tls_ctx) {
+			pr_err("admin: XoT: %s; the previous certificate stays in use", why);
+		} else {
+			pr_err("admin: XoT: %s; no XoT listener opened", why);
+			n = 0;
+		}
+	}
+	if (!a->loop)
+		return; /* detached (tests, fuzzer): no sockets */
+	v = calloc(n ? n : 1, sizeof(*v));
+	kept = calloc(a->ntls ? a->ntls : 1, sizeof(*kept));
+	if (!v || !kept) {
+		pr_err("admin: XoT: out of memory; the listeners stay as they were");
+		goto free_arrays;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ls_config_addr *addr = &cfg->admin.tls_listen[i];
+		int fd = -1;
+
+		for (size_t j = 0; j < a->ntls && fd < 0; j++) {
+			if (!kept[j] && addr_same(&a->tls[j].addr, addr)) {
+				kept[j] = true;
+				/* the watchers point at the old slot: move them */
+				ev_io_stop(a->loop, &a->tls[j].io);
+				ev_timer_stop(a->loop, &a->tls[j].retry);
+				fd = a->tls[j].fd;
+			}
+		}
+		if (fd < 0) {
+			fd = open_socket(addr, SOCK_STREAM);
+			if (fd < 0) {
+				pr_err("admin: cannot listen on %s (XoT): %s",
+				       ls_config_addr_str(addr, abuf, sizeof(abuf)), strerror(-fd));
+				continue;
+			}
+			pr_info("administrative listener on %s (XoT, RFC 9103: TLS 1.3, ALPN dot), "
+				"opened by the reload",
+				ls_config_addr_str(addr, abuf, sizeof(abuf)));
+		}
+		listener_start(a, &v[k], fd, true);
+		v[k++].addr = *addr;
+	}
+	for (size_t j = 0; j < a->ntls; j++) {
+		if (kept[j])
+			continue;
+		listener_stop(a, &a->tls[j]);
+		pr_info("administrative listener on %s (XoT) closed by the reload",
+			ls_config_addr_str(&a->tls[j].addr, abuf, sizeof(abuf)));
+	}
+	free(a->tls);
+	a->tls = v;
+	a->ntls = k;
+	v = NULL;
+	if (!k) {
+		/* connections in flight hold their own reference (SSL_new) */
+		SSL_CTX_free(a->tls_ctx);
+		a->tls_ctx = NULL;
+	}
+free_arrays:
+	free(kept);
+	free(v);
+}
+
 int ls_admin_reconfigure(struct ls_admin *a, const struct ls_config *cfg)
 {
 	struct ls_config_key *keys;
@@ -1094,19 +1274,7 @@ int ls_admin_reconfigure(struct ls_admin *a, const struct ls_config *cfg)
 
 	if (err)
 		return err;
-	/* certificates are read again, so a renewed one is taken without a restart */
-	if (a->ntls && cfg->admin.tls_certificate && cfg->admin.tls_key) {
-		char why[LS_TLS_WHY_LEN];
-		SSL_CTX *ctx;
-
-		if (ls_tls_server_ctx_new(cfg->admin.tls_certificate, cfg->admin.tls_key, &ctx, why,
-					  sizeof(why)) == 0) {
-			SSL_CTX_free(a->tls_ctx);
-			a->tls_ctx = ctx;
-		} else {
-			pr_err("admin: XoT: %s; the previous certificate stays in use", why);
-		}
-	}
+	reconfigure_tls(a, cfg);
 	/* streams and TSIG transactions point at the old keys: cut them */
 	if (a->loop)
 		close_conns(a);

@@ -40,6 +40,8 @@
 #include "common/config.h"
 #include "common/zone.h"
 
+struct ls_ixfr;
+
 #define LS_ADMIN_TCP_IDLE_TIMEOUT 10.0 /* seconds without progress, default */
 #define LS_ADMIN_TCP_MAX_CONNS 64 /* default */
 #define LS_ADMIN_UDP_BUFLEN 4096 /* largest UDP request read, response sent */
@@ -53,6 +55,13 @@ struct ls_admin_ops {
 	int (*refresh)(void *ctx, const uint8_t *origin);
 	/* The live, verified version of @origin (a zone or a catalog), or NULL. */
 	const struct ls_zone *(*live)(void *ctx, const uint8_t *origin);
+	/*
+	 * The catalog that owns member zone @origin, or NULL (may be unset):
+	 * a member follows its catalog's allow-transfer.
+	 */
+	const uint8_t *(*owner)(void *ctx, const uint8_t *origin);
+	/* The IXFR journal (agent/ixfr.h) for incremental answers; NULL: none. */
+	const struct ls_ixfr *ixfr;
 	void *ctx;
 };
 
@@ -68,6 +77,9 @@ struct ls_admin_stats {
 	uint64_t notify_accepted, notify_refused;
 	uint64_t soa_answered;
 	uint64_t xfr_started, xfr_refused, xfr_done, xfr_aborted;
+	uint64_t xfr_acl_refused; /* of xfr_refused: signed, but not allowed by allow-transfer */
+	/* IXFR answered: incrementally, in AXFR form, with the SOA alone (up to date) */
+	uint64_t ixfr_incremental, ixfr_axfr, ixfr_uptodate;
 	uint64_t update_handled, notimp, refused;
 	uint64_t tcp_accepted, tcp_closed, tcp_timeouts, tcp_refused;
 	/* XoT: handshakes completed / failed, transfers refused for lack of ALPN "dot" */

@@ -27,6 +27,7 @@
 #include "agent/health.h"
 #include "agent/newzone.h"
 #include "agent/hooks.h"
+#include "agent/ixfr.h"
 #include "agent/sdnotify.h"
 #include "agent/server.h"
 #include "agent/spool.h"
@@ -56,6 +57,7 @@ struct ls_daemon {
 	char *config_path;
 	int verbosity;
 	struct ls_zoneset *zones;
+	struct ls_ixfr *ixfr; /* diffs between served versions, for IXFR out */
 	struct ls_zonemgr *zonemgr; /* every version of every zone enters here */
 	struct ls_hooks *hooks; /* on-serve / on-withdraw, fed by the zone manager's events */
 	struct ls_zonemgr_events hook_events; /* the hooks' handlers, called from ours */
@@ -73,6 +75,7 @@ struct ls_daemon {
 	struct ls_control *control; /* NULL: the control socket could not be made */
 	struct ls_dataplane *dp; /* NULL: service.xdp off, no interface, or it failed */
 	ev_timer lease_timer; /* renews the data plane's lease */
+	ev_timer ixfr_timer; /* one slice of pending IXFR diffs per loop turn */
 	ev_timer dp_timer; /* waits for the zones, then keeps the data plane in sync */
 	const uint8_t **origins; /* scratch for ls_dataplane_sync() */
 	size_t origins_cap;
@@ -355,6 +358,7 @@ int ls_daemon_reload(struct ls_daemon *d)
 	if (d->admin && ls_admin_reconfigure(d->admin, d->cfg))
 		pr_err("admin: out of memory; the previous keys stay in force");
 	ls_notify_reconfigure(d->notify, d->cfg);
+	ls_ixfr_set_budget(d->ixfr, d->cfg->node.ixfr_journal_size);
 	ls_config_free(old);
 	dp_sync(d); /* zones added or removed, files re-read */
 free_errs:
@@ -432,6 +436,13 @@ static const struct ls_admin_stats *health_admin_stats(void *ctx)
 	struct ls_daemon *d = ctx;
 
 	return d->admin ? ls_admin_stats(d->admin) : NULL;
+}
+
+static const struct ls_xfrin_stats *health_xfrin_stats(void *ctx)
+{
+	struct ls_daemon *d = ctx;
+
+	return d->xfrin ? ls_xfrin_stats(d->xfrin) : NULL;
 }
 
 static const struct ls_server_stats *health_server_stats(void *ctx)
@@ -520,6 +531,7 @@ static int start_health(struct ls_daemon *d)
 		.server_stats = health_server_stats,
 		.engine_stats = health_engine_stats,
 		.admin_stats = health_admin_stats,
+		.xfrin_stats = health_xfrin_stats,
 	};
 	char addr[LS_CONFIG_ADDR_STRLEN];
 	int err;
@@ -573,14 +585,26 @@ static int xfrin_refresh(void *ctx, const uint8_t *origin)
 	return ls_xfrin_refresh(((struct ls_daemon *)ctx)->xfrin, origin);
 }
 
+/* A catalog member follows its catalog's allow-transfer (agent/admin.c). */
+static const uint8_t *admin_owner(void *ctx, const uint8_t *origin)
+{
+	struct ls_daemon *d = ctx;
+
+	return d->catalogs ? ls_catalogs_owner(d->catalogs, origin) : NULL;
+}
+
 static int start_admin(struct ls_daemon *d)
 {
-	const struct ls_admin_ops ops = {
-		.primary = admin_primary, .refresh = xfrin_refresh, .live = xfrin_live, .ctx = d
-	};
+	const struct ls_admin_ops ops = { .primary = admin_primary,
+					  .refresh = xfrin_refresh,
+					  .live = xfrin_live,
+					  .owner = admin_owner,
+					  .ixfr = d->ixfr,
+					  .ctx = d };
 	int err = ls_notify_new(d->loop, d->cfg, NULL, &d->notify);
 
-	if (err || d->cfg->admin.listen_count == 0)
+	/* XoT alone is a listener too (it used to be ignored without admin.listen) */
+	if (err || (d->cfg->admin.listen_count == 0 && d->cfg->admin.tls_listen_count == 0))
 		return err;
 	return ls_admin_new(d->loop, d->cfg, &ops, NULL, &d->admin);
 }
@@ -977,6 +1001,52 @@ static void start_control(struct ls_daemon *d)
 		pr_info("control socket on %s", path);
 }
 
+static void ixfr_logged(const struct ls_daemon *d)
+{
+	pr_debug("ixfr: journal updated (%zu steps, %zu octets)", ls_ixfr_count(d->ixfr),
+		 ls_ixfr_bytes(d->ixfr));
+}
+
+/* One slice of the pending IXFR diffs per loop turn: queries in between. */
+static void on_ixfr_slice(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ls_daemon *d = w->data;
+
+	(void)revents;
+	if (ls_ixfr_work(d->ixfr, LS_IXFR_SLICE_NODES)) {
+		ev_timer_set(w, 0., 0.);
+		ev_timer_start(loop, w);
+		return;
+	}
+	ixfr_logged(d);
+}
+
+/*
+ * The served version of a zone changed: keep the difference for IXFR out.
+ * Called by the zone table while both versions are in memory; the diff's
+ * first slice runs now (a small zone is done at once), the rest one slice
+ * per loop turn with the old version kept by the journal meanwhile
+ * (docs/intake.md, "Transfers out").
+ */
+static bool on_replace(void *ctx, struct ls_zone *old, const struct ls_zone *new)
+{
+	struct ls_daemon *d = ctx;
+	bool kept = ls_ixfr_replace(d->ixfr, old, new);
+
+	if (kept)
+		pr_debug("ixfr: %u -> %u: the step is computed over the next loop turns",
+			 ls_zone_serial(old), ls_zone_serial(new));
+	if (ls_ixfr_pending(d->ixfr)) {
+		if (!ev_is_active(&d->ixfr_timer)) {
+			ev_timer_set(&d->ixfr_timer, 0., 0.);
+			ev_timer_start(d->loop, &d->ixfr_timer);
+		}
+	} else {
+		ixfr_logged(d);
+	}
+	return kept;
+}
+
 /* Zones first, then the sockets: the first query already finds its zone. */
 static int start_serving(struct ls_daemon *d)
 {
@@ -987,6 +1057,12 @@ static int start_serving(struct ls_daemon *d)
 	err = ls_zoneset_new(&d->zones);
 	if (err)
 		return err;
+	err = ls_ixfr_new(d->cfg->node.ixfr_journal_size, &d->ixfr);
+	if (err)
+		return err;
+	ev_timer_init(&d->ixfr_timer, on_ixfr_slice, 0., 0.);
+	d->ixfr_timer.data = d;
+	ls_zoneset_on_replace(d->zones, on_replace, d);
 	err = start_hooks(d, &events);
 	if (err)
 		return err;
@@ -1136,8 +1212,10 @@ void ls_daemon_free(struct ls_daemon *d)
 	ls_catalogs_free(d->catalogs);
 	ls_hooks_free(d->hooks);
 	ls_zoneset_free(d->zones);
+	ls_ixfr_free(d->ixfr); /* transfers still sending steps hold their own references */
 	if (d->loop) {
 		ev_timer_stop(d->loop, &d->dp_timer);
+		ev_timer_stop(d->loop, &d->ixfr_timer);
 		ev_timer_stop(d->loop, &d->lease_timer);
 		ev_signal_stop(d->loop, &d->sigterm);
 		ev_signal_stop(d->loop, &d->sigint);

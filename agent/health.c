@@ -611,12 +611,19 @@ static void prom_admin(struct ls_buf *b, const struct ls_admin_stats *a)
 		"zone transfers out (AXFR/IXFR), by result", "result",
 		{ "started", a->xfr_started }, { "done", a->xfr_done },
 		{ "refused", a->xfr_refused }, { "aborted", a->xfr_aborted });
+	PROM_BY(b, "lockstep_admin_ixfr_total", "counter",
+		"IXFR requests answered, by form (RFC 1995 §4)", "form",
+		{ "incremental", a->ixfr_incremental }, { "axfr", a->ixfr_axfr },
+		{ "soa", a->ixfr_uptodate });
 	PROM_BY(b, "lockstep_admin_tls_handshakes_total", "counter",
 		"XoT (RFC 9103) TLS handshakes on the administrative interface", "result",
 		{ "ok", a->tls_handshakes }, { "failed", a->tls_failed });
 	prom_one(b, "lockstep_admin_tls_no_dot_refused_total", "counter",
 		 "transfers refused on TLS connections that did not negotiate ALPN \"dot\"",
 		 a->tls_no_dot_refused);
+	prom_one(b, "lockstep_admin_transfers_acl_refused_total", "counter",
+		 "signed transfers refused by the zone's allow-transfer (of refused)",
+		 a->xfr_acl_refused);
 }
 
 static void prom_clock(struct ls_buf *b, const struct ls_health_clock *clk)
@@ -697,6 +704,11 @@ int ls_health_metrics(const struct ls_health_providers *p, struct ls_buf *b)
 		prom_engine(b, engine);
 	if (admin)
 		prom_admin(b, admin);
+	if (p->xfrin_stats && p->xfrin_stats(p->ctx))
+		prom_one(b, "lockstep_xfrin_backoff_retries_total", "counter",
+			 "refreshes cut, stalled or refused, tried again after a backoff "
+			 "instead of SOA RETRY",
+			 p->xfrin_stats(p->ctx)->backoff_retries);
 free_all:
 	free(z);
 	free(dp);

@@ -31,6 +31,7 @@
 #include "agent/admin.h"
 #include "agent/engine.h"
 #include "agent/server.h"
+#include "agent/xfrin.h"
 #include "agent/zonemgr.h"
 #include "common/config.h"
 #include "common/http.h"
@@ -82,6 +83,7 @@ struct ls_health_providers {
 	const struct ls_server_stats *(*server_stats)(void *ctx);
 	const struct ls_engine_stats *(*engine_stats)(void *ctx);
 	const struct ls_admin_stats *(*admin_stats)(void *ctx); /* administrative interface */
+	const struct ls_xfrin_stats *(*xfrin_stats)(void *ctx); /* transfers in; may be NULL */
 	uint64_t (*now_tai)(void *ctx); /* NULL: CLOCK_TAI */
 };
 

@@ -12,6 +12,10 @@
  * before the next address or primary is tried. Addresses are tried in
  * configuration order: every address of the first primary, then the next.
  * A response is authenticated (TSIG) before anything in it is believed.
+ * A round that failed for the connection's sake (cut, stalled, refused)
+ * is tried again after a doubling backoff capped at SOA RETRY (backoff()):
+ * such failures are usually passing, and RETRY can be hours; a round that
+ * failed on content waits RETRY, since asking again would fetch the same.
  *
  * XoT (RFC 9103): for a remote with tls: true a TLS 1.3 handshake (ALPN
  * "dot", agent/tls.h) follows the connect, and the SOA query and the
@@ -44,6 +48,8 @@
 
 #define DEFAULT_TIMEOUT 10.0
 #define DEFAULT_RETRY_MIN 1.0
+#define DEFAULT_BACKOFF_FIRST 2.0
+#define DEFAULT_BACKOFF_CEILING 600.0
 #define BUF_LEN (LS_MSG_MAXLEN + 2)
 
 enum step { ST_IDLE, ST_CONNECT, ST_TLS, ST_SOA, ST_XFR };
@@ -66,6 +72,13 @@ struct xzone {
 	double last_ok; /* ev_now of the last successful refresh; 0: never */
 	bool expired;
 	uint32_t refresh, retry, expire; /* from the zone's SOA */
+	bool soa_known; /* refresh/retry/expire came from an SOA, not the defaults */
+	/*
+	 * Refresh rounds in a row that failed for the connection's sake (cut,
+	 * stalled, refused): the next try comes after a backoff, not RETRY.
+	 */
+	unsigned failures;
+	bool transient; /* an attempt of the round in progress failed that way */
 
 	/* the attempt in progress */
 	enum step step;
@@ -100,6 +113,7 @@ struct ls_xfrin {
 	size_t nzones, cap;
 	struct tlsctx *tls; /* one per TLS remote of cfg */
 	size_t ntls;
+	struct ls_xfrin_stats stats;
 };
 
 static uint64_t unix_now(void)
@@ -153,6 +167,7 @@ static void soa_timers_of(struct xzone *z, const struct ls_zone *zone)
 	z->refresh = ls_get32(rd + len - 16);
 	z->retry = ls_get32(rd + len - 12);
 	z->expire = ls_get32(rd + len - 8);
+	z->soa_known = true;
 }
 
 static void read_soa_timers(struct xzone *z)
@@ -162,11 +177,33 @@ static void read_soa_timers(struct xzone *z)
 
 static void start_attempt(struct xzone *z);
 
+/*
+ * The wait after a round that failed for the connection's sake: the
+ * backoff's first step, doubled for each such round in a row, never more
+ * than SOA RETRY (the primary's, from its SOA answer, when nothing was
+ * received yet) or, with no SOA seen at all, the configured ceiling. A cut
+ * first transfer is thus tried again in seconds, not after RETRY, and a
+ * primary that stays away is asked no more often than RFC 1035 says once
+ * the backoff has reached RETRY.
+ */
+static double backoff(struct xzone *z)
+{
+	const struct ls_xfrin_opts *o = &z->x->opts;
+	double cap = z->soa_known ? (double)z->retry : o->backoff_ceiling, d = o->backoff_first;
+
+	if (cap < d)
+		cap = d;
+	for (unsigned i = 1; i < z->failures && d < cap; i++)
+		d *= 2;
+	return d < cap ? d : cap;
+}
+
 /* Done with this zone's refresh, for better or worse. */
 static void refresh_done(struct xzone *z, bool ok)
 {
 	struct ls_xfrin *x = z->x;
 	double now = ev_now(x->loop), next;
+	bool backing_off = false;
 
 	attempt_close(z);
 	z->step = ST_IDLE;
@@ -177,9 +214,17 @@ static void refresh_done(struct xzone *z, bool ok)
 	if (ok) {
 		z->last_ok = now;
 		z->expired = false;
+		z->failures = 0;
 		next = z->refresh;
+	} else if (z->transient) {
+		z->failures++;
+		next = backoff(z);
+		backing_off = true;
 	} else {
+		z->failures = 0;
 		next = z->retry;
+	}
+	if (!ok) {
 		/* RFC 1035 §3.3.13: a secondary stops answering after EXPIRE */
 		if (z->last_ok > 0 && z->expire && now - z->last_ok >= z->expire && !z->expired) {
 			z->expired = true;
@@ -193,10 +238,27 @@ static void refresh_done(struct xzone *z, bool ok)
 	if (next < x->opts.retry_min)
 		next = x->opts.retry_min;
 	if (z->pending) {
+		/* a NOTIFY or a retransfer came meanwhile: at once, no backoff */
 		z->pending = false;
+		backing_off = false;
 		next = 0;
 	}
-	schedule(z, next ? jitter(next) : 0.);
+	next = next ? jitter(next) : 0.;
+	if (backing_off) {
+		x->stats.backoff_retries++;
+		if (z->soa_known)
+			pr_notice(
+				"zone %s: refresh failed (%u in a row, connection cut, stalled or "
+				"refused); next try in %.1f s (backoff, SOA RETRY %" PRIu32 " s)",
+				z->name, z->failures, next, z->retry);
+		else
+			pr_notice(
+				"zone %s: refresh failed (%u in a row, connection cut, stalled or "
+				"refused); next try in %.1f s (backoff, no SOA seen: at most %.0f s)",
+				z->name, z->failures, next, x->opts.backoff_ceiling);
+	}
+	z->transient = false;
+	schedule(z, next);
 }
 
 /* Move on to the next address, or the next primary; the end is a failure. */
@@ -343,6 +405,7 @@ static void on_soa(struct xzone *z, const struct ls_msg *m)
 	if (ls_msg_rcode(m) != LS_RCODE_NOERROR) {
 		const char *n = ls_msg_rcode_name(ls_msg_rcode(m));
 
+		z->transient = true;
 		attempt_fail(z, "answered %s", n ? n : "an error");
 		return;
 	}
@@ -357,6 +420,17 @@ static void on_soa(struct xzone *z, const struct ls_msg *m)
 		    rr->rdlen >= 22) {
 			serial = ls_get32(rr->rdata + rr->rdlen - 20);
 			found = true;
+			/*
+			 * Nothing held yet: the primary's SOA gives the timers,
+			 * so a first transfer that is cut backs off up to the
+			 * zone's own RETRY, not to a default.
+			 */
+			if (!live && !z->last_ok) {
+				z->refresh = ls_get32(rr->rdata + rr->rdlen - 16);
+				z->retry = ls_get32(rr->rdata + rr->rdlen - 12);
+				z->expire = ls_get32(rr->rdata + rr->rdlen - 8);
+				z->soa_known = true;
+			}
 		}
 	}
 	free(rr);
@@ -396,6 +470,9 @@ static void on_xfr(struct xzone *z, const struct ls_msg *m)
 			start_xfr(z, NULL);
 			return;
 		}
+		/* a primary that answers REFUSED or SERVFAIL may do better in a moment */
+		if (ls_msg_rcode(m) != LS_RCODE_NOERROR)
+			z->transient = true;
 		attempt_fail(z, "%s", ls_xfr_parser_error(z->parser));
 		return;
 	}
@@ -467,6 +544,7 @@ static void process_rbuf(struct xzone *z)
 
 static void closed_early(struct xzone *z)
 {
+	z->transient = true;
 	attempt_fail(z, "connection closed %s",
 		     z->step == ST_XFR ? "before the end of the stream" : "early");
 }
@@ -479,6 +557,7 @@ static void on_readable(struct xzone *z)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
+		z->transient = true;
 		attempt_fail(z, "read: %s", strerror(errno));
 		return;
 	}
@@ -516,6 +595,7 @@ static void tls_io(struct xzone *z)
 				return;
 			}
 			if (n < 0) {
+				z->transient = true;
 				attempt_fail(z, "%s", why);
 				return;
 			}
@@ -533,6 +613,7 @@ static void tls_io(struct xzone *z)
 			return;
 		}
 		if (n < 0) {
+			z->transient = true;
 			attempt_fail(z, "%s", why);
 			return;
 		}
@@ -611,6 +692,7 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 
 		getsockopt(z->fd, SOL_SOCKET, SO_ERROR, &soerr, &l);
 		if (soerr) {
+			z->transient = true;
 			attempt_fail(z, "connect: %s", strerror(soerr));
 			return;
 		}
@@ -637,6 +719,7 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			z->transient = true;
 			attempt_fail(z, "write: %s", strerror(errno));
 			return;
 		}
@@ -656,6 +739,7 @@ static void on_stall(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct xzone *z = w->data;
 
+	z->transient = true;
 	attempt_fail(z, "no progress for %.0f s (stalled primary)", z->x->opts.timeout);
 }
 
@@ -675,6 +759,7 @@ static void start_attempt(struct xzone *z)
 		return;
 	}
 	if (connect(z->fd, (const struct sockaddr *)&a->ss, a->len) < 0 && errno != EINPROGRESS) {
+		z->transient = true;
 		attempt_fail(z, "connect: %s", strerror(errno));
 		return;
 	}
@@ -703,6 +788,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	z->prim = z->addr = 0;
 	z->no_ixfr = false;
+	z->transient = false;
 	start_attempt(z);
 }
 
@@ -861,6 +947,10 @@ int ls_xfrin_new(struct ev_loop *loop, const struct ls_config *cfg, const struct
 		x->opts.timeout = DEFAULT_TIMEOUT;
 	if (x->opts.retry_min <= 0)
 		x->opts.retry_min = DEFAULT_RETRY_MIN;
+	if (x->opts.backoff_first <= 0)
+		x->opts.backoff_first = DEFAULT_BACKOFF_FIRST;
+	if (x->opts.backoff_ceiling <= 0)
+		x->opts.backoff_ceiling = DEFAULT_BACKOFF_CEILING;
 	err = build(x, cfg);
 	if (err) {
 		ls_xfrin_free(x);
@@ -1065,6 +1155,11 @@ int ls_xfrin_remove_zone(struct ls_xfrin *x, const uint8_t *origin)
 	return -ENOENT;
 }
 
+const struct ls_xfrin_stats *ls_xfrin_stats(const struct ls_xfrin *x)
+{
+	return &x->stats;
+}
+
 bool ls_xfrin_has_zone(const struct ls_xfrin *x, const uint8_t *origin)
 {
 	return find(x, origin) != NULL;
@@ -1083,7 +1178,7 @@ int ls_xfrin_refresh(struct ls_xfrin *x, const uint8_t *origin)
 	return 0;
 }
 
-static bool addr_match(const struct ls_config_addr *a, const struct sockaddr *from, bool port)
+bool ls_xfrin_addr_match(const struct ls_config_addr *a, const struct sockaddr *from, bool port)
 {
 	if (a->ss.ss_family != from->sa_family)
 		return false;
@@ -1107,7 +1202,7 @@ const struct ls_config_remote *ls_xfrin_remote_by_addr(const struct ls_config *c
 {
 	for (size_t i = 0; i < cfg->remote_count; i++) {
 		for (size_t j = 0; j < cfg->remotes[i].addr_count; j++) {
-			if (addr_match(&cfg->remotes[i].addrs[j], from, match_port))
+			if (ls_xfrin_addr_match(&cfg->remotes[i].addrs[j], from, match_port))
 				return &cfg->remotes[i];
 		}
 	}
@@ -1125,7 +1220,7 @@ int ls_xfrin_primary(const struct ls_xfrin *x, const uint8_t *origin, const stru
 	/* RFC 1996 §3.10: only from a primary of the zone (any port) */
 	for (size_t i = 0; i < z->nprimaries; i++) {
 		for (size_t j = 0; j < z->primaries[i]->addr_count; j++) {
-			if (addr_match(&z->primaries[i]->addrs[j], from, false)) {
+			if (ls_xfrin_addr_match(&z->primaries[i]->addrs[j], from, false)) {
 				*remote = z->primaries[i];
 				return 0;
 			}

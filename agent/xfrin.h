@@ -110,7 +110,17 @@ struct ls_xfrin_ops {
 struct ls_xfrin_opts {
 	double timeout; /* seconds a primary may stall (connect, any read/write); 0: 10 s */
 	double retry_min; /* floor for SOA refresh/retry intervals; 0: 1 s */
+	/*
+	 * After a round cut, stalled or refused by every primary: the first
+	 * wait (0: 2 s), doubled per such round in a row up to SOA RETRY, or
+	 * up to backoff_ceiling (0: 600 s) while no SOA of the zone was seen.
+	 */
+	double backoff_first, backoff_ceiling;
 	size_t max_records, max_bytes; /* 0: the defaults */
+};
+
+struct ls_xfrin_stats {
+	uint64_t backoff_retries; /* rounds followed by a backoff instead of SOA RETRY */
 };
 
 struct ls_xfrin;
@@ -164,8 +174,14 @@ int ls_xfrin_remove_zone(struct ls_xfrin *x, const uint8_t *origin);
 /** True when @origin is transferred here (configured or run-time). */
 bool ls_xfrin_has_zone(const struct ls_xfrin *x, const uint8_t *origin);
 
+/** Counters since start. */
+const struct ls_xfrin_stats *ls_xfrin_stats(const struct ls_xfrin *x);
+
 /** Start a refresh of @origin now (lockstepctl, tests). -ENOENT: not ours. */
 int ls_xfrin_refresh(struct ls_xfrin *x, const uint8_t *origin);
+
+/** Does @from equal @a's address (and, when @port, its port)? */
+bool ls_xfrin_addr_match(const struct ls_config_addr *a, const struct sockaddr *from, bool port);
 
 /**
  * The configured remote whose address matches @from (address and, when

@@ -8,7 +8,10 @@
  * than pointers across calls is what lets the caller hand in the live
  * version each time and lets us notice when it changed: a generation the
  * zone table replaced is freed at once, so we never keep a pointer to it
- * beyond one call, only compare it.
+ * beyond one call, only compare it. The incremental form of IXFR is a
+ * cursor (step, offset) over journal steps the stream holds references
+ * to (agent/ixfr.h): those are copies, so it needs no live version at all
+ * and is not cut when one is replaced.
  *
  * The question is repeated in the first message only, as knotd does and
  * RFC 5936 §2.2 allows; the header of every message copies the request's
@@ -20,10 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/ixfr.h"
 #include "common/serial.h"
 #include "common/wire.h"
 
-enum phase { PH_FIRST_SOA = 0, PH_BODY, PH_LAST_SOA, PH_DONE };
+enum phase { PH_FIRST_SOA = 0, PH_BODY, PH_STEPS, PH_LAST_SOA, PH_DONE };
 
 struct ls_xfrout {
 	const struct ls_zone *zone; /* compared only, never dereferenced after a change */
@@ -33,6 +37,9 @@ struct ls_xfrout {
 	enum phase phase;
 	bool uptodate; /* IXFR from a client at (or past) our serial: SOA alone */
 	size_t node, rrset, rdata; /* the cursor in the body */
+	/* IXFR in incremental form: the steps (referenced), the cursor in them */
+	struct ls_ixfr_diff **steps;
+	size_t nsteps, step, off;
 	struct ls_tsig tsig;
 	uint64_t messages, records;
 	struct ls_msg_writer w;
@@ -53,6 +60,13 @@ static int ixfr_client_serial(const struct ls_msg *q, uint32_t *serial)
 
 		if (rr->type != LS_TYPE_SOA)
 			continue;
+		/*
+		 * The parser checked the names of a non-empty SOA, but it lets
+		 * an empty RDATA through in classes NONE and ANY (UPDATE uses
+		 * them): two root names and the five numbers at least.
+		 */
+		if (rr->rdlen < 22)
+			break;
 		off = ls_dname_len(rr->rdata);
 		off += ls_dname_len(rr->rdata + off);
 		if (off + 20 > rr->rdlen)
@@ -65,8 +79,30 @@ static int ixfr_client_serial(const struct ls_msg *q, uint32_t *serial)
 	return err;
 }
 
-int ls_xfrout_new(const struct ls_msg *q, const struct ls_zone *zone, struct ls_tsig *tsig,
-		  struct ls_xfrout **out)
+/*
+ * Answer an IXFR from @have incrementally when the journal leads from
+ * there to our serial, and the steps together are not larger than the
+ * zone (then the AXFR form is the cheaper answer, RFC 1995 §4).
+ */
+static void ixfr_steps(struct ls_xfrout *x, const struct ls_ixfr *journal,
+		       const struct ls_zone *zone, uint32_t have)
+{
+	size_t records = 0;
+
+	if (!journal ||
+	    ls_ixfr_steps(journal, ls_zone_origin(zone), have, x->serial, &x->steps, &x->nsteps))
+		return;
+	for (size_t i = 0; i < x->nsteps; i++)
+		records += x->steps[i]->ndel + x->steps[i]->nadd + 2;
+	if (records > ls_zone_record_count(zone)) {
+		ls_ixfr_steps_put(x->steps, x->nsteps);
+		x->steps = NULL;
+		x->nsteps = 0;
+	}
+}
+
+int ls_xfrout_new(const struct ls_msg *q, const struct ls_zone *zone, const struct ls_ixfr *journal,
+		  struct ls_tsig *tsig, struct ls_xfrout **out)
 {
 	struct ls_xfrout *x;
 
@@ -93,6 +129,8 @@ int ls_xfrout_new(const struct ls_msg *q, const struct ls_zone *zone, struct ls_
 			return -EINVAL;
 		}
 		x->uptodate = !ls_serial_newer(x->serial, have);
+		if (!x->uptodate)
+			ixfr_steps(x, journal, zone, have);
 	}
 	if (tsig) {
 		x->tsig = *tsig; /* moved: the running MAC now belongs to us */
@@ -104,14 +142,25 @@ int ls_xfrout_new(const struct ls_msg *q, const struct ls_zone *zone, struct ls_
 	return 0;
 }
 
+static int put_step_rr(struct ls_xfrout *x, const struct ls_ixfr_diff *d, size_t off, size_t *next);
+
+/* Our SOA: an incremental stream takes it from its last step, not the zone. */
 static int put_soa(struct ls_xfrout *x, const struct ls_zone *z)
 {
-	const struct ls_zone_node *apex = ls_zone_apex(z);
-	const struct ls_zone_rrset *soa = ls_zone_node_rrset(z, apex, LS_TYPE_SOA);
+	const struct ls_zone_node *apex;
+	const struct ls_zone_rrset *soa;
 	struct ls_zone_rdata_iter it;
 	const uint8_t *rd;
 	uint16_t len;
+	size_t next;
 
+	if (x->nsteps) {
+		const struct ls_ixfr_diff *last = x->steps[x->nsteps - 1];
+
+		return put_step_rr(x, last, last->new_soa, &next);
+	}
+	apex = ls_zone_apex(z);
+	soa = ls_zone_node_rrset(z, apex, LS_TYPE_SOA);
 	if (!soa)
 		return -EINVAL;
 	ls_zone_rdata_begin(z, soa, &it);
@@ -119,6 +168,41 @@ static int put_soa(struct ls_xfrout *x, const struct ls_zone *z)
 		return -EINVAL;
 	return ls_msg_put_rr(&x->w, LS_SECTION_ANSWER, ls_zone_node_name(z, apex), LS_TYPE_SOA,
 			     LS_CLASS_IN, soa->ttl, rd, len);
+}
+
+/* One record of a step, at the step cursor. */
+static int put_step_rr(struct ls_xfrout *x, const struct ls_ixfr_diff *d, size_t off, size_t *next)
+{
+	struct ls_ixfr_rr rr;
+
+	*next = ls_ixfr_rr_next(d, off, &rr);
+	if (!*next)
+		return -EINVAL;
+	return ls_msg_put_rr(&x->w, LS_SECTION_ANSWER, rr.owner, rr.type, LS_CLASS_IN, rr.ttl,
+			     rr.rdata, rr.rdlen);
+}
+
+/*
+ * Fill the message with the steps from the cursor on: each one is already
+ * laid out as RFC 1995 §4 wants (old SOA, deletions, new SOA, additions).
+ * 0, or -ENOSPC when full.
+ */
+static int put_steps(struct ls_xfrout *x)
+{
+	for (; x->step < x->nsteps; x->step++, x->off = 0) {
+		const struct ls_ixfr_diff *d = x->steps[x->step];
+
+		while (x->off < d->len) {
+			size_t next;
+			int err = put_step_rr(x, d, x->off, &next);
+
+			if (err)
+				return err;
+			x->off = next;
+			x->records++;
+		}
+	}
+	return 0;
 }
 
 /* Fill the message with body records from the cursor on. 0, or -ENOSPC when full. */
@@ -175,7 +259,16 @@ static int fill(struct ls_xfrout *x, const struct ls_zone *z)
 			if (err)
 				break;
 			x->records++;
-			x->phase = x->uptodate || x->phase == PH_LAST_SOA ? PH_DONE : PH_BODY;
+			if (x->uptodate || x->phase == PH_LAST_SOA)
+				x->phase = PH_DONE;
+			else
+				x->phase = x->nsteps ? PH_STEPS : PH_BODY;
+			continue;
+		case PH_STEPS:
+			err = put_steps(x);
+			if (err)
+				break;
+			x->phase = PH_LAST_SOA;
 			continue;
 		case PH_BODY:
 			err = put_body(x, z);
@@ -208,7 +301,8 @@ int ls_xfrout_next(struct ls_xfrout *x, const struct ls_zone *zone, uint64_t now
 
 	if (x->phase == PH_DONE)
 		return 0;
-	if (zone != x->zone || ls_zone_serial(zone) != x->serial)
+	/* the incremental form sends its own copies: a newer version does not cut it */
+	if (!x->nsteps && (zone != x->zone || ls_zone_serial(zone) != x->serial))
 		return -ESTALE;
 	if (cap < LS_XFROUT_BUF_SIZE)
 		return -ENOSPC;
@@ -260,10 +354,16 @@ bool ls_xfrout_uptodate(const struct ls_xfrout *x)
 	return x->uptodate;
 }
 
+size_t ls_xfrout_incremental(const struct ls_xfrout *x)
+{
+	return x->nsteps;
+}
+
 void ls_xfrout_free(struct ls_xfrout *x)
 {
 	if (!x)
 		return;
 	ls_tsig_clear(&x->tsig);
+	ls_ixfr_steps_put(x->steps, x->nsteps);
 	free(x);
 }

@@ -8,14 +8,19 @@
  * (RRSIGs with their owner), the SOA again — each message up to
  * LS_XFROUT_MSG_SIZE octets (larger only for a record that needs it) with
  * name compression, and each one TSIG-signed in the transaction of the
- * request (RFC 8945 §5.3.1). IXFR: no diffs are kept, so a client that is
- * behind gets the whole zone AXFR-style (RFC 1995 §4 allows it) and a
- * client that is current (or ahead) gets the current SOA alone.
+ * request (RFC 8945 §5.3.1). IXFR (RFC 1995): a client whose serial the
+ * journal (agent/ixfr.h) leads from to ours gets the incremental form —
+ * our SOA; per step the old SOA, deletions, new SOA, additions; our SOA
+ * again (§4) — a client that is current (or ahead) the current SOA alone,
+ * and any other (unknown or too old a serial, a chain broken by a restart,
+ * steps larger than the zone) the whole zone AXFR-style, as §4 allows.
  * Must not: touch sockets, decide who may transfer (the admin listener
  * does, agent/admin.h), or hold a zone across loop turns: the caller
  * passes the live version to every ls_xfrout_next(), and a stream whose
  * version was replaced (another pointer or serial) ends with -ESTALE —
  * the zone table frees a replaced generation at once (agent/zoneset.h).
+ * An incremental stream holds references to its steps instead and sends
+ * them to the end whatever the zone table does meanwhile.
  */
 #ifndef LOCKSTEP_AGENT_XFROUT_H
 #define LOCKSTEP_AGENT_XFROUT_H
@@ -31,23 +36,27 @@
 #define LS_XFROUT_BUF_SIZE LS_MSG_MAXLEN /* what ls_xfrout_next() needs */
 
 struct ls_xfrout;
+struct ls_ixfr;
 
 /**
  * Start the answer to the AXFR or IXFR request @q (parsed; its question
- * names @zone's origin) from @zone. @tsig is the transaction the request
+ * names @zone's origin) from @zone; an IXFR is answered incrementally when
+ * @journal (NULL: none) holds the steps from the client's serial to
+ * @zone's. @tsig is the transaction the request
  * was verified in: it is taken over (moved; @tsig is left initialised
  * with no key) and every message is signed in it; with no key (tests) the
  * messages go unsigned. Returns 0, -EINVAL (not an AXFR/IXFR for this
  * zone) or -ENOMEM.
  */
-int ls_xfrout_new(const struct ls_msg *q, const struct ls_zone *zone, struct ls_tsig *tsig,
-		  struct ls_xfrout **out);
+int ls_xfrout_new(const struct ls_msg *q, const struct ls_zone *zone, const struct ls_ixfr *journal,
+		  struct ls_tsig *tsig, struct ls_xfrout **out);
 
 /**
  * The next message into @buf (@cap >= LS_XFROUT_BUF_SIZE) at UNIX time
  * @now. @zone is the live version now (NULL: none). Returns its length,
  * 0 when the stream is complete, -ESTALE when @zone is no longer the
- * version the stream started from (stop: the client retries), or
+ * version the stream started from (stop: the client retries; never for
+ * the incremental form, which sends its own copies), or
  * -ENOSPC/-ENOMEM/-EINVAL.
  */
 int ls_xfrout_next(struct ls_xfrout *x, const struct ls_zone *zone, uint64_t now, uint8_t *buf,
@@ -59,6 +68,8 @@ uint64_t ls_xfrout_messages(const struct ls_xfrout *x);
 uint64_t ls_xfrout_records(const struct ls_xfrout *x);
 /** True when the answer is the SOA alone (an IXFR from a current client). */
 bool ls_xfrout_uptodate(const struct ls_xfrout *x);
+/** The number of journal steps sent: 0 unless an IXFR answered incrementally. */
+size_t ls_xfrout_incremental(const struct ls_xfrout *x);
 
 /** Free; NULL is fine. */
 void ls_xfrout_free(struct ls_xfrout *x);

@@ -59,6 +59,8 @@ struct ls_zoneset {
 	/* how many origins have each label count: bounds the suffixes to probe */
 	uint32_t per_labels[LS_DNAME_MAXLABELS + 1];
 	int min_labels, max_labels;
+	ls_zoneset_replace_fn on_replace; /* ls_zoneset_on_replace() */
+	void *replace_ctx;
 };
 
 #define INITIAL_CAP 16
@@ -251,6 +253,8 @@ int ls_zoneset_remove(struct ls_zoneset *zs, const uint8_t *origin)
 		return -ENOENT;
 	zs->per_labels[e->labels]--;
 	update_label_bounds(zs);
+	if (e->live && zs->on_replace && zs->on_replace(zs->replace_ctx, e->live, NULL))
+		e->live = NULL; /* taken over */
 	entry_free(e);
 	zs->slots[i].e = NULL;
 	zs->count--;
@@ -282,7 +286,8 @@ int ls_zoneset_set_live(struct ls_zoneset *zs, struct ls_zone *zone)
 		return err;
 	}
 	/* single-threaded: nobody holds the old generation (zoneset.h) */
-	ls_zone_free(e->live);
+	if (!e->live || !zs->on_replace || !zs->on_replace(zs->replace_ctx, e->live, zone))
+		ls_zone_free(e->live);
 	e->live = zone;
 	e->ctl.live_gen = zs->next_gen_id++;
 	e->ctl.flags |= LS_CTL_HAS_LIVE;
@@ -395,7 +400,9 @@ size_t ls_zoneset_promote(struct ls_zoneset *zs, uint64_t now)
 		 * sees a difference.
 		 */
 		e->sw_promoted = e->sw_promoted || e->ctl.next_gen == e->sw_gen;
-		ls_zone_free(e->live);
+		if (!e->live || !zs->on_replace ||
+		    !zs->on_replace(zs->replace_ctx, e->live, e->next))
+			ls_zone_free(e->live);
 		e->live = e->next;
 		e->next = NULL;
 		e->ctl.live_gen = e->ctl.next_gen;
@@ -407,6 +414,12 @@ size_t ls_zoneset_promote(struct ls_zoneset *zs, uint64_t now)
 		n++;
 	}
 	return n;
+}
+
+void ls_zoneset_on_replace(struct ls_zoneset *zs, ls_zoneset_replace_fn fn, void *ctx)
+{
+	zs->on_replace = fn;
+	zs->replace_ctx = ctx;
 }
 
 uint64_t ls_zoneset_clock(void)

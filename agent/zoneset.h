@@ -23,7 +23,8 @@
  * response, synchronously, before control returns to the loop; every
  * change to the set also happens from the loop. So a generation that is
  * replaced (promotion, a new live or next, removal) is freed at once: by
- * then nobody holds it. If answering ever moves to other threads, this is
+ * then nobody holds it — or handed to the replacement hook
+ * (ls_zoneset_on_replace()), which may keep it read-only a while. If answering ever moves to other threads, this is
  * the place that needs reference counts (or an epoch) instead.
  *
  * Which zone decides: the zone whose origin is the longest suffix of the
@@ -137,6 +138,20 @@ int ls_zoneset_withdraw(struct ls_zoneset *zs, const uint8_t *origin, uint64_t a
  * number of zones promoted.
  */
 size_t ls_zoneset_promote(struct ls_zoneset *zs, uint64_t now);
+
+/*
+ * Called when the live generation of a zone is replaced — by
+ * ls_zoneset_set_live() over an existing one, by ls_zoneset_promote(), or
+ * with @new NULL by ls_zoneset_remove() — with both generations, just
+ * before @old is freed: the one moment both are in memory (the IXFR
+ * journal, agent/ixfr.h, diffs them here). Returning true takes @old over
+ * (the callee frees it; the set forgets it at once, so nothing answers
+ * from it); false lets the set free it. It must not change the set.
+ */
+typedef bool (*ls_zoneset_replace_fn)(void *ctx, struct ls_zone *old, const struct ls_zone *new);
+
+/** Set the replacement callback (NULL: none). */
+void ls_zoneset_on_replace(struct ls_zoneset *zs, ls_zoneset_replace_fn fn, void *ctx);
 
 /** Read CLOCK_TAI in nanoseconds (0 if the clock cannot be read). */
 uint64_t ls_zoneset_clock(void);

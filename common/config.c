@@ -71,6 +71,7 @@ static void yn_free(struct yn *n)
 struct ref {
 	const struct yn *node; /* the id as written: its text and position */
 	bool is_key; /* a key id, else a remote id */
+	bool need_key; /* allow-transfer: the remote must have a TSIG key */
 	void *slot; /* const struct ls_config_{key,remote} ** */
 	char path[32]; /* "zone.primaries" */
 };
@@ -927,8 +928,27 @@ static void node_control_socket(struct ctx *c, const char *path, const struct yn
 		err_at(c, v, "%s: a socket path longer than 107 characters", path);
 }
 
+static void node_ixfr_journal_size(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	const char *s = scalar(c, path, v);
+	struct qbuf q;
+	int err;
+
+	if (!s)
+		return;
+	err = ls_config_parse_size(s, &c->cfg->node.ixfr_journal_size);
+	if (err == -ERANGE)
+		err_at(c, v, "%s: size '%s' out of range 0..1T", path, qn(&q, v));
+	else if (err)
+		err_at(c, v,
+		       "%s: bad size '%s': expected an integer and an optional unit (K, M, G), "
+		       "e.g. 16M",
+		       path, qn(&q, v));
+}
+
 static const struct field node_fields[] = {
 	{ "id", true, node_id },
+	{ "ixfr-journal-size", false, node_ixfr_journal_size },
 	{ "state-dir", false, node_state_dir },
 	{ "spool-dir", false, node_spool_dir },
 	{ "control-socket", false, node_control_socket },
@@ -1501,6 +1521,30 @@ static void catalog_notify(struct ctx *c, const char *path, const struct yn *v, 
 	get_primaries(c, path, v, &cat->notify, &cat->notify_count);
 }
 
+/*
+ * allow-transfer of a zone or catalog: remote ids whose key (and address)
+ * may transfer it; each listed remote must have a key, checked once the
+ * remotes are resolved.
+ */
+static void get_allow_transfer(struct ctx *c, const char *path, const struct yn *v,
+			       const struct ls_config_remote ***dst, size_t *count, bool *has)
+{
+	size_t first = c->nrefs;
+
+	*has = true;
+	get_primaries(c, path, v, dst, count);
+	for (size_t i = first; i < c->nrefs; i++)
+		c->refs[i].need_key = true;
+}
+
+static void catalog_allow_transfer(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_catalog *cat = obj;
+
+	get_allow_transfer(c, path, v, &cat->allow_transfer, &cat->allow_transfer_count,
+			   &cat->has_allow_transfer);
+}
+
 /* catalog.groups is a list of entries inside an entry: the list helpers come later. */
 static size_t list_section(struct ctx *c, const char *path, const struct yn *v, void **array,
 			   size_t size, const struct yn ***pos);
@@ -1553,6 +1597,7 @@ static const struct field catalog_fields[] = {
 	{ "primaries", true, catalog_primaries },
 	{ "groups", false, catalog_groups },
 	{ "notify", false, catalog_notify },
+	{ "allow-transfer", false, catalog_allow_transfer },
 };
 
 /* ---- zone --------------------------------------------------------------- */
@@ -1584,6 +1629,14 @@ static void zone_notify(struct ctx *c, const char *path, const struct yn *v, voi
 	struct ls_config_zone *z = obj;
 
 	get_primaries(c, path, v, &z->notify, &z->notify_count);
+}
+
+static void zone_allow_transfer(struct ctx *c, const char *path, const struct yn *v, void *obj)
+{
+	struct ls_config_zone *z = obj;
+
+	get_allow_transfer(c, path, v, &z->allow_transfer, &z->allow_transfer_count,
+			   &z->has_allow_transfer);
 }
 
 static const char *const policy_names[] = { "off", "optional", "required", NULL };
@@ -1620,7 +1673,7 @@ static const struct field zone_fields[] = {
 	{ "domain", true, zone_domain },	{ "file", false, zone_file },
 	{ "primaries", false, zone_primaries }, { "zonemd", false, zone_zonemd },
 	{ "dnssec", false, zone_dnssec },	{ "activation", false, zone_activation },
-	{ "notify", false, zone_notify },
+	{ "notify", false, zone_notify },	{ "allow-transfer", false, zone_allow_transfer },
 };
 
 /* ---- Top level ------------------------------------------------------------ */
@@ -1785,6 +1838,11 @@ static void resolve_refs(struct ctx *c)
 
 			if (rem) {
 				*(const struct ls_config_remote **)r->slot = rem;
+				if (r->need_key && !rem->key)
+					err_at(c, r->node,
+					       "%s: remote '%s' has no key; transfers out need TSIG, "
+					       "so it could never transfer",
+					       r->path, qn(&q, r->node));
 				continue;
 			}
 			for (size_t j = 0; j < cfg->remote_count && nids < 64; j++) {
@@ -1886,6 +1944,7 @@ static void check_duplicates(struct ctx *c)
 static void set_defaults(struct ls_config *cfg)
 {
 	cfg->service.port = 53;
+	cfg->node.ixfr_journal_size = 16u << 20;
 	cfg->admin.http_enabled = true;
 	ls_config_parse_addr_port("127.0.0.1", 8053, &cfg->admin.http);
 	cfg->clock.skew_budget_ns = 10 * NS_MS;
@@ -2125,6 +2184,7 @@ void ls_config_free(struct ls_config *cfg)
 		free(cfg->catalogs[i].domain);
 		free(cfg->catalogs[i].primaries);
 		free(cfg->catalogs[i].notify);
+		free(cfg->catalogs[i].allow_transfer);
 		for (size_t j = 0; j < cfg->catalogs[i].group_count; j++) {
 			free(cfg->catalogs[i].groups[j].name);
 			free(cfg->catalogs[i].groups[j].domain);
@@ -2137,6 +2197,7 @@ void ls_config_free(struct ls_config *cfg)
 		free(cfg->zones[i].file);
 		free(cfg->zones[i].primaries);
 		free(cfg->zones[i].notify);
+		free(cfg->zones[i].allow_transfer);
 	}
 	free(cfg->zones);
 	free(cfg);
@@ -2222,6 +2283,37 @@ int ls_config_parse_duration(const char *str, uint64_t *ns)
 		if (overflow || v > UINT64_MAX / units[i].ns)
 			return -ERANGE;
 		*ns = v * units[i].ns;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int ls_config_parse_size(const char *str, uint64_t *bytes)
+{
+	static const struct {
+		const char *unit;
+		unsigned shift;
+	} units[] = {
+		{ "", 0 },     { "K", 10 },   { "M", 20 },   { "G", 30 },
+		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 },
+	};
+	const uint64_t max = 1ull << 40;
+	uint64_t v = 0;
+	const char *p = str;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > max)
+			v = max + 1; /* saturate: still out of range, never wraps */
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(p, units[i].unit) != 0)
+			continue;
+		if (v > max >> units[i].shift)
+			return -ERANGE;
+		*bytes = v << units[i].shift;
 		return 0;
 	}
 	return -EINVAL;

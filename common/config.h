@@ -123,6 +123,14 @@ struct ls_config_catalog {
 	size_t primary_count; /* >= 1 */
 	const struct ls_config_remote **notify; /* sent NOTIFY when a new version serves */
 	size_t notify_count; /* may be 0 */
+	/*
+	 * allow-transfer: who may AXFR/IXFR this catalog and its members from
+	 * this node (a remote's key, from one of its addresses). Without the
+	 * key (!has_allow_transfer): any key some remote uses, as before.
+	 */
+	const struct ls_config_remote **allow_transfer;
+	size_t allow_transfer_count; /* 0 with has_allow_transfer: nobody */
+	bool has_allow_transfer;
 	struct ls_config_catalog_group *groups; /* group mappings, may be empty */
 	size_t group_count;
 };
@@ -135,6 +143,10 @@ struct ls_config_zone {
 	size_t primary_count; /* file != NULL || primary_count >= 1 */
 	const struct ls_config_remote **notify; /* sent NOTIFY when a new version serves */
 	size_t notify_count; /* may be 0 */
+	/* allow-transfer: as for a catalog (struct ls_config_catalog) */
+	const struct ls_config_remote **allow_transfer;
+	size_t allow_transfer_count;
+	bool has_allow_transfer;
 	enum ls_config_policy zonemd;
 	enum ls_config_policy dnssec;
 	enum ls_config_activation activation;
@@ -148,6 +160,7 @@ struct ls_config {
 		char *state_dir;
 		char *spool_dir; /* NULL: no spool */
 		char *control_socket; /* lockstepctl's local socket (agent/control.h) */
+		uint64_t ixfr_journal_size; /* octets of IXFR diffs kept, all zones; 0: none */
 	} node;
 
 	struct {
@@ -243,6 +256,13 @@ bool ls_config_zone_equal(const struct ls_config_zone *a, const struct ls_config
  * fraction) or -ERANGE when it does not fit in 64 bits of nanoseconds.
  */
 int ls_config_parse_duration(const char *str, uint64_t *ns);
+
+/**
+ * Parse a size in octets: a decimal integer, optionally followed by one
+ * unit of K, M or G (binary: KiB, MiB, GiB; those spellings too), e.g.
+ * "16M". Returns 0, -EINVAL for bad syntax or -ERANGE above 2^40.
+ */
+int ls_config_parse_size(const char *str, uint64_t *bytes);
 
 /**
  * Parse "ADDR" or "ADDR@PORT": ADDR is an IPv4 address in dotted-quad form

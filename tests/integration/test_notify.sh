@@ -47,6 +47,7 @@ node() {
 	local name=$1 admin=$2 service=$3 prim=$4 notify=$5
 	mkdir -p "$LS_TMP/$name/state"
 	printf '%s\n' "node:" "  id: $name" "  state-dir: $LS_TMP/$name/state" \
+		"  control-socket: $LS_TMP/$name/control.sock" \
 		"service:" "  addresses: [$service]" "  xdp: off" \
 		"admin:" "  listen: [$admin]" "  http: off" \
 		"key:" "  - id: xfr" "    algorithm: hmac-sha256" "    secret: $XFR" \
@@ -67,6 +68,7 @@ serial_is() { [ "$(serial "$1")" = "$2" ]; }
 refreshes() { grep -c "admin: NOTIFY for example.com. .*refreshing" "$LS_TMP/a/lockstepd.log"; }
 
 node a 198.51.100.2 192.0.2.2 knot node-b
+A_PID=$LS_LAST_PID
 ls_wait 30 serial_is 192.0.2.2 1 || ls_fail "node A does not serve serial 1"
 node b 198.51.100.3 192.0.2.3 node-a ""
 ls_wait 30 serial_is 192.0.2.3 1 || ls_fail "node B does not serve serial 1 (from A)"
@@ -101,4 +103,17 @@ ls_wait 10 grep -q "notify example.com. serial 2 to 198.51.100.3@53 (node-b): ac
 grep -q "admin: NOTIFY for example.com. from 198.51.100.2@.* (primary node-a): refreshing" \
 	"$LS_TMP/b/lockstepd.log" || ls_fail "node B did not log A's NOTIFY"
 ls_log "ok: A's NOTIFY (signed with the mesh key) brought serial 2 to B"
+
+# A restarts: serial 2 is re-adopted from its state-dir (no transfer:
+# knotd still has serial 2) and, once live, notified to B again, so a
+# peer that missed it while A was down is told without waiting for REFRESH
+kill -TERM "$A_PID"
+ls_wait 20 sh -c "! kill -0 $A_PID" || ls_fail "node A did not stop"
+ls_bg "$mesh" "$LS_TMP/a/restart.log" "$LOCKSTEPD" -c "$LS_TMP/a/lockstep.conf" -v
+ls_wait 30 serial_is 192.0.2.2 2 || ls_fail "node A: serial 2 not served after the restart"
+grep -q "re-adopting live serial 2" "$LS_TMP/a/restart.log" ||
+	ls_fail "node A did not re-adopt serial 2 from its state-dir"
+ls_wait 20 grep -q "notify example.com. serial 2 to 198.51.100.3@53 (node-b): acknowledged" \
+	"$LS_TMP/a/restart.log" || ls_fail "node A did not notify B of the re-adopted serial 2"
+ls_log "ok: after a restart, A notified B of the re-adopted serial 2"
 exit 0

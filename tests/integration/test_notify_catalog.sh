@@ -81,6 +81,7 @@ serial() { m kdig +short +retry=0 +timeout=1 @"$1" "$2" SOA | awk '{print $3}'; 
 serial_is() { [ "$(serial "$1" "$2")" = "$3" ]; }
 
 node a 198.51.100.2 192.0.2.2 knot node-b
+A_PID=$LS_LAST_PID
 ls_wait 30 serial_is 192.0.2.2 m1.example 1 || ls_fail "node A does not serve m1 serial 1"
 node b 198.51.100.3 192.0.2.3 node-a ""
 ls_wait 30 serial_is 192.0.2.3 m1.example 1 || ls_fail "node B does not serve m1 serial 1 (from A)"
@@ -114,4 +115,18 @@ ls_wait 10 grep -q "notify catalog.example. serial 2 to 198.51.100.3@53 (node-b)
 ls_wait 20 grep -q "notify m2.example. serial 1 to 198.51.100.3@53 (node-b): " \
 	"$LS_TMP/a/lockstepd.log" || ls_fail "node A sent no NOTIFY for the new member m2"
 ls_log "ok: the catalog's new version and its new member reached B through A's NOTIFYs"
+
+# A restarts: the catalog and its members are re-adopted from the state-dir
+# (knotd has nothing newer), and each re-adopted live version is notified
+# to B again through the catalog's list — members included, although a
+# member is known to be one only once the catalog's version is live
+kill -TERM "$A_PID"
+ls_wait 20 sh -c "! kill -0 $A_PID" || ls_fail "node A did not stop"
+ls_bg "$mesh" "$LS_TMP/a/restart.log" "$LOCKSTEPD" -c "$LS_TMP/a/lockstep.conf" -v
+for z in "catalog.example. serial 2" "m1.example. serial 2" "m2.example. serial 1"; do
+	ls_wait 30 grep -q "notify $z to 198.51.100.3@53 (node-b): acknowledged" \
+		"$LS_TMP/a/restart.log" || ls_fail "after a restart, A did not notify B of $z"
+done
+grep -q "re-adopting live serial 2 " "$LS_TMP/a/restart.log" || ls_fail "A re-adopted nothing"
+ls_log "ok: after a restart, A notified B of the re-adopted catalog and both members"
 exit 0

@@ -366,6 +366,102 @@ static void test_xfr_rules(void **state)
 	free(ans);
 }
 
+static const uint8_t catz[] = "\x04"
+			      "catz";
+
+static const uint8_t *op_owner(void *ctx, const uint8_t *o)
+{
+	return ls_dname_equal(o, origin) ? catz : NULL;
+}
+
+/*
+ * allow-transfer: only a listed remote's key from one of its addresses
+ * gets a stream; everyone else REFUSED (counted); without the option any
+ * key a remote uses may (the fixture's configuration, test_xfr_rules); a
+ * catalog member follows its catalog's list.
+ */
+static void test_allow_transfer(void **state)
+{
+	static const char extra[] = "    allow-transfer: [peer2]\n";
+	static const char member[] = "catalog:\n  - zone: catz.\n    primaries: pri\n"
+				     "    allow-transfer: [pri]\n";
+	struct fixture *f = *state;
+	struct answer *ans = malloc(sizeof(*ans));
+	const struct ls_admin_ops ops = {
+		.primary = op_primary, .live = op_live, .owner = op_owner, .ctx = f
+	};
+	struct sockaddr_in peer2 = f->stranger;
+	struct ls_config *cfg, *first;
+	struct ls_admin *a;
+	struct ls_tsig t;
+	char text[2048];
+	uint8_t q[512];
+	size_t len;
+
+	inet_pton(AF_INET, "198.51.100.30", &peer2.sin_addr);
+	snprintf(text, sizeof(text), "%s%s", cfgtext, extra);
+	assert_int_equal(ls_config_parse_string(text, strlen(text), NULL, &cfg, NULL), 0);
+	assert_int_equal(ls_admin_new_detached(cfg, &ops, &a), 0);
+	ls_admin_free(f->a);
+	f->a = a;
+	/* peer2's key from peer2's address: the stream starts */
+	len = build(q, sizeof(q), LS_OPCODE_QUERY, LS_TYPE_AXFR, &cfg->keys[1], &t);
+	ask(f, ans, q, len, &peer2, true);
+	assert_int_equal(ans->len, 0);
+	assert_non_null(ans->res.xfr);
+	ls_xfrout_free(ans->res.xfr);
+	ls_tsig_clear(&t);
+	/* the same key from another address: REFUSED, signed */
+	len = build(q, sizeof(q), LS_OPCODE_QUERY, LS_TYPE_AXFR, &cfg->keys[1], &t);
+	ask(f, ans, q, len, &f->stranger, true);
+	assert_int_equal(rcode_of(ans), LS_RCODE_REFUSED);
+	assert_true(ans->m.has_tsig);
+	assert_null(ans->res.xfr);
+	ls_tsig_clear(&t);
+	/* the primary's key (a key some remote uses, so allowed before): REFUSED */
+	len = build(q, sizeof(q), LS_OPCODE_QUERY, LS_TYPE_AXFR, &cfg->keys[0], &t);
+	ask(f, ans, q, len, &f->from, true);
+	assert_int_equal(rcode_of(ans), LS_RCODE_REFUSED);
+	assert_null(ans->res.xfr);
+	ls_tsig_clear(&t);
+	/* IXFR over UDP would tell the SOA: refused as well */
+	len = build(q, sizeof(q), LS_OPCODE_QUERY, LS_TYPE_IXFR, &cfg->keys[0], &t);
+	ask(f, ans, q, len, &f->from, false);
+	assert_int_equal(rcode_of(ans), LS_RCODE_REFUSED);
+	ls_tsig_clear(&t);
+	/* SOA queries are not transfers: still answered */
+	len = build(q, sizeof(q), LS_OPCODE_QUERY, LS_TYPE_SOA, &cfg->keys[0], &t);
+	ask(f, ans, q, len, &f->from, false);
+	assert_int_equal(rcode_of(ans), LS_RCODE_NOERROR);
+	ls_tsig_clear(&t);
+	assert_int_equal(ls_admin_stats(a)->xfr_acl_refused, 3);
+	assert_int_equal(ls_admin_stats(a)->xfr_refused, 3);
+	first = cfg;
+
+	/* example.com as a member of catz. (not configured by name): catz.'s list */
+	snprintf(text, sizeof(text), "%s", cfgtext);
+	*strstr(text, "zone:\n") = '\0';
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s", member);
+	assert_int_equal(ls_config_parse_string(text, strlen(text), NULL, &cfg, NULL), 0);
+	assert_int_equal(ls_admin_reconfigure(a, cfg), 0);
+	ls_config_free(first);
+	len = build(q, sizeof(q), LS_OPCODE_QUERY, LS_TYPE_AXFR, &cfg->keys[0], &t);
+	ask(f, ans, q, len, &f->from, true);
+	assert_int_equal(ans->len, 0);
+	assert_non_null(ans->res.xfr);
+	ls_xfrout_free(ans->res.xfr);
+	ls_tsig_clear(&t);
+	len = build(q, sizeof(q), LS_OPCODE_QUERY, LS_TYPE_AXFR, &cfg->keys[1], &t);
+	ask(f, ans, q, len, &peer2, true);
+	assert_int_equal(rcode_of(ans), LS_RCODE_REFUSED);
+	ls_tsig_clear(&t);
+	assert_int_equal(ls_admin_stats(a)->xfr_acl_refused, 4);
+	/* the fixture frees f->a (which points at cfg) before f->cfg: swap them */
+	ls_config_free(f->cfg);
+	f->cfg = cfg;
+	free(ans);
+}
+
 static int on_update(void *hctx, const uint8_t *wire, size_t len, const struct sockaddr *from,
 		     ls_admin_reply_fn reply, void *rctx)
 {
@@ -603,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notify_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soa_and_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xfr_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allow_transfer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opcode5, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sockets, setup, teardown),

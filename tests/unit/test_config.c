@@ -902,6 +902,62 @@ static void test_notify_lists(void **state)
 	assert_true(has_error(text, 3, 55, "remote 's' is listed twice"));
 }
 
+/*
+ * allow-transfer: on zones and catalogs, remote ids that must have a key;
+ * absent means "as before" (has_allow_transfer false), an empty list
+ * means nobody.
+ */
+static void test_allow_transfer(void **state)
+{
+	static const char base[] =
+		"node: {id: n1}\nkey: [{id: k, algorithm: hmac-sha256, secret: c2VjcmV0}]\n"
+		"remote: [{id: r, address: 192.0.2.1, key: k}, {id: s, address: 192.0.2.2, key: k},\n"
+		"         {id: nokey, address: 192.0.2.3}]\n";
+	char text[1024];
+	struct ls_config *cfg;
+
+	snprintf(text, sizeof(text),
+		 "%szone: [{domain: a.example., primaries: r, allow-transfer: [s, r]},\n"
+		 "       {domain: b.example., primaries: r},\n"
+		 "       {domain: c.example., primaries: r, allow-transfer: []}]\n"
+		 "catalog: [{zone: catz., primaries: r, allow-transfer: s}]\n",
+		 base);
+	cfg = parse_ok(text);
+	assert_true(cfg->zones[0].has_allow_transfer);
+	assert_int_equal(cfg->zones[0].allow_transfer_count, 2);
+	assert_string_equal(cfg->zones[0].allow_transfer[0]->id, "s");
+	assert_string_equal(cfg->zones[0].allow_transfer[1]->id, "r");
+	assert_false(cfg->zones[1].has_allow_transfer);
+	assert_int_equal(cfg->zones[1].allow_transfer_count, 0);
+	assert_true(cfg->zones[2].has_allow_transfer);
+	assert_int_equal(cfg->zones[2].allow_transfer_count, 0);
+	assert_true(cfg->catalogs[0].has_allow_transfer);
+	assert_int_equal(cfg->catalogs[0].allow_transfer_count, 1);
+	assert_string_equal(cfg->catalogs[0].allow_transfer[0]->id, "s");
+	ls_config_free(cfg);
+
+	/* hostile and wrong: unknown ids, twice, a remote without key, not a list */
+	snprintf(text, sizeof(text),
+		 "%szone: [{domain: a.example., primaries: r, allow-transfer: [t]}]\n", base);
+	assert_true(has_error(text, 5, 60, "no remote with id 't'"));
+	snprintf(text, sizeof(text),
+		 "%szone: [{domain: a.example., primaries: r, allow-transfer: [s, s]}]\n", base);
+	assert_true(has_error(text, 5, 63, "remote 's' is listed twice"));
+	snprintf(text, sizeof(text),
+		 "%szone: [{domain: a.example., primaries: r, allow-transfer: [s, nokey]}]\n",
+		 base);
+	assert_true(has_error(text, 5, 63, "remote 'nokey' has no key"));
+	snprintf(text, sizeof(text),
+		 "%scatalog: [{zone: catz., primaries: r, allow-transfer: nokey}]\n", base);
+	assert_true(has_error(text, 5, 55, "remote 'nokey' has no key"));
+	snprintf(text, sizeof(text),
+		 "%szone: [{domain: a.example., primaries: r, allow-transfer: {r: 1}}]\n", base);
+	assert_true(has_error(text, 5, 59, "expected a list"));
+	snprintf(text, sizeof(text),
+		 "%szone: [{domain: a.example., primaries: r, allow-transfer: [[r]]}]\n", base);
+	assert_true(has_error(text, 5, 60, "expected a single value"));
+}
+
 /* XoT (RFC 9103): a remote's tls keys, its port default, admin.tls-*. */
 static void test_xot_options(void **state)
 {
@@ -984,6 +1040,40 @@ static void test_xot_options(void **state)
 		    2, 21, "bad port");
 }
 
+/* node.ixfr-journal-size: a size with K/M/G units; 0 turns the journal off. */
+static void test_ixfr_journal_size(void **state)
+{
+	struct ls_config *cfg = parse_ok("node: {id: n1}\n");
+	uint64_t b = 0;
+
+	assert_int_equal(cfg->node.ixfr_journal_size, 16u << 20); /* the default */
+	ls_config_free(cfg);
+	cfg = parse_ok("node: {id: n1, ixfr-journal-size: 64M}\n");
+	assert_int_equal(cfg->node.ixfr_journal_size, 64u << 20);
+	ls_config_free(cfg);
+	cfg = parse_ok("node: {id: n1, ixfr-journal-size: 0}\n");
+	assert_int_equal(cfg->node.ixfr_journal_size, 0);
+	ls_config_free(cfg);
+	expect_only("node: {id: n1, ixfr-journal-size: 16 MB}\n", 1, 35, "bad size '16 MB'");
+	expect_only("node: {id: n1, ixfr-journal-size: 2048G}\n", 1, 35, "out of range");
+	expect_only("node: {id: n1, ixfr-journal-size: [1]}\n", 1, 35, "ixfr-journal-size");
+	assert_int_equal(ls_config_parse_size("1024", &b), 0);
+	assert_int_equal(b, 1024);
+	assert_int_equal(ls_config_parse_size("3K", &b), 0);
+	assert_int_equal(b, 3072);
+	assert_int_equal(ls_config_parse_size("2GiB", &b), 0);
+	assert_int_equal(b, 2ull << 30);
+	assert_int_equal(ls_config_parse_size("1024G", &b), 0);
+	assert_int_equal(b, 1ull << 40);
+	assert_int_equal(ls_config_parse_size("1025G", &b), -ERANGE);
+	assert_int_equal(ls_config_parse_size("99999999999999999999999999", &b), -ERANGE);
+	static const char *const bad[] = {
+		"", "M", "-1", "1.5M", "1 M", "1m", "1MB", "0x10", "1KK"
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ls_config_parse_size(bad[i], &b), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -995,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_duration),       cmocka_unit_test(test_addr_port),
 		cmocka_unit_test(test_names),	       cmocka_unit_test(test_clock_and_hooks),
 		cmocka_unit_test(test_notify_lists),   cmocka_unit_test(test_xot_options),
+		cmocka_unit_test(test_allow_transfer), cmocka_unit_test(test_ixfr_journal_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

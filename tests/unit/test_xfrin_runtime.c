@@ -47,6 +47,8 @@ struct prim {
 	uint8_t in[2 + 65535];
 	size_t inlen;
 	bool silent; /* read queries, answer nothing */
+	int cut; /* this many AXFR queries are answered by closing the connection */
+	int refuse; /* this many queries are answered REFUSED (signed, no records) */
 	int queries;
 };
 
@@ -108,8 +110,13 @@ static void prim_answer(struct prim *p, const struct ls_msg *q)
 	ls_tsig_init(&t, key);
 	assert_int_equal(ls_tsig_verify_request(&t, key, 1, q, (uint64_t)time(NULL), 0, &st), 0);
 	assert_int_equal(ls_msg_writer_init(&w, out + 2, sizeof(out) - 2), 0);
-	ls_msg_set_header(&w, q->id, LS_FLAG_QR | LS_FLAG_AA);
+	ls_msg_set_header(&w, q->id,
+			  LS_FLAG_QR | LS_FLAG_AA | (p->refuse > 0 ? LS_RCODE_REFUSED : 0));
 	assert_int_equal(ls_msg_put_question(&w, q->qname, q->qtype, q->qclass), 0);
+	if (p->refuse > 0) {
+		p->refuse--;
+		goto sign;
+	}
 	n = soa_rdata(rd, serial);
 	assert_int_equal(
 		ls_msg_put_rr(&w, LS_SECTION_ANSWER, q->qname, LS_TYPE_SOA, LS_CLASS_IN, 60, rd, n),
@@ -132,6 +139,7 @@ static void prim_answer(struct prim *p, const struct ls_msg *q)
 					       LS_CLASS_IN, 60, rd, n),
 				 0);
 	}
+sign:
 	len = ls_msg_len(&w);
 	assert_int_equal(ls_tsig_sign(&t, out + 2, &len, sizeof(out) - 2, (uint64_t)time(NULL), 0),
 			 0);
@@ -160,6 +168,14 @@ static void on_prim_conn(struct ev_loop *loop, ev_io *w, int revents)
 	while (p->inlen >= 2 && p->inlen >= 2 + (mlen = (size_t)p->in[0] << 8 | p->in[1])) {
 		assert_int_equal(ls_msg_parse(&q, p->in + 2, mlen), 0);
 		p->queries++;
+		if (q.qtype == LS_TYPE_AXFR && p->cut > 0) {
+			/* a transfer cut before its first octet, after the SOA answer */
+			p->cut--;
+			ev_io_stop(loop, w);
+			close(p->cfd);
+			p->cfd = -1;
+			return;
+		}
 		if (!p->silent)
 			prim_answer(p, &q);
 		else
@@ -469,14 +485,60 @@ static void test_reload_gone_and_configured(void **state)
 	ls_xfrin_free(x);
 }
 
+/*
+ * A cut transfer: the next round comes after the backoff (here 0.05 s,
+ * then 0.1 s), not after the SOA RETRY of 60 s the primary's SOA answer
+ * gave — each run() gives up after 5 s, so the RETRY wait of the old code
+ * fails the test. With a second primary the cut one is passed over in
+ * the same round, without any backoff.
+ */
+static void test_backoff_after_cut(void **state)
+{
+	struct fx *f = *state;
+	const struct ls_xfrin_ops ops = { .offer = op_offer, .live = op_live, .ctx = f };
+	const struct ls_xfrin_opts opts = { .timeout = 2.0,
+					    .retry_min = 0.01,
+					    .backoff_first = 0.05 };
+	const struct ls_config_remote *p = ls_config_remote_find(f->cfg, "p");
+	const struct ls_config_remote *q = ls_config_remote_find(f->cfg, "q");
+	const struct ls_config_remote *pq[2] = { p, q };
+	struct ls_xfrin *x;
+	char want[64];
+
+	f->p[0].cut = 2;
+	assert_int_equal(ls_xfrin_new(f->loop, f->cfg, &ops, &opts, &x), 0);
+	expect_offer(f, "conf.example.");
+	assert_int_equal(f->p[0].cut, 0);
+	assert_int_equal(ls_xfrin_stats(x)->backoff_retries, 2);
+	assert_int_equal(f->last_serial, 7);
+	/* primaries [p, q], p cuts: q is asked in the same round, no backoff */
+	f->p[0].cut = 1;
+	assert_int_equal(ls_xfrin_add_zone(x, N("member.example."), pq, 2), 0);
+	expect_offer(f, "member.example.");
+	assert_int_equal(f->p[0].cut, 0);
+	snprintf(want, sizeof(want), "axfr 127.0.0.1@%u", f->p[1].port);
+	assert_string_equal(f->last_source, want);
+	assert_int_equal(ls_xfrin_stats(x)->backoff_retries, 2);
+	/*
+	 * a primary that answers the SOA query REFUSED is asked again after
+	 * the backoff too (no SOA seen: capped at the ceiling, 600 s by
+	 * default; the old code waited the 600 s default RETRY outright)
+	 */
+	f->p[0].refuse = 1;
+	assert_int_equal(ls_xfrin_add_zone(x, N("refused.example."), &p, 1), 0);
+	expect_offer(f, "refused.example.");
+	assert_int_equal(f->p[0].refuse, 0);
+	assert_int_equal(ls_xfrin_stats(x)->backoff_retries, 3);
+	ls_xfrin_free(x);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_add_transfer_remove),
-		T(test_change_primaries),
-		T(test_reload_in_flight),
-		T(test_reload_gone_and_configured),
+		T(test_add_transfer_remove), T(test_change_primaries),
+		T(test_reload_in_flight),    T(test_reload_gone_and_configured),
+		T(test_backoff_after_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

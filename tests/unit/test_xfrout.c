@@ -7,7 +7,13 @@
  * for record; messages stay within the size (one oversized record gets a
  * larger one); IXFR from a current client is the SOA alone, from an older
  * one the full zone AXFR-style; a replaced version cuts the stream; a
- * tampered message is caught by the MAC.
+ * tampered message is caught by the MAC. IXFR from a serial the journal
+ * (agent/ixfr) knows is answered incrementally — the stream, TSIG-checked
+ * message by message, is applied to the old version by xfrin's parser and
+ * gives the new version — and keeps going when the journal drops its steps
+ * or a newer version goes live meanwhile; an unknown serial gets the AXFR
+ * form. The admin dispatcher hands its journal to xfrout and counts the
+ * three IXFR answers (incremental, AXFR form, SOA alone).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 
+#include "agent/admin.h"
+#include "agent/ixfr.h"
 #include "agent/xfrin.h"
 #include "agent/xfrout.h"
 #include "common/config.h"
@@ -122,7 +131,8 @@ struct session {
 	struct ls_xfrout *x;
 };
 
-static void start(struct session *s, const struct ls_zone *z, uint16_t qtype, uint32_t serial)
+static void start_j(struct session *s, const struct ls_zone *z, const struct ls_ixfr *j,
+		    uint16_t qtype, uint32_t serial)
 {
 	struct ls_tsig_status st;
 	size_t len;
@@ -135,8 +145,13 @@ static void start(struct session *s, const struct ls_zone *z, uint16_t qtype, ui
 	assert_int_equal(ls_tsig_verify_request(&s->server, s->cfg->keys, s->cfg->key_count, &s->m,
 						(uint64_t)time(NULL), 0, &st),
 			 0);
-	assert_int_equal(ls_xfrout_new(&s->m, z, &s->server, &s->x), 0);
+	assert_int_equal(ls_xfrout_new(&s->m, z, j, &s->server, &s->x), 0);
 	assert_null(s->server.key); /* moved */
+}
+
+static void start(struct session *s, const struct ls_zone *z, uint16_t qtype, uint32_t serial)
+{
+	start_j(s, z, NULL, qtype, serial);
 }
 
 static void end(struct session *s)
@@ -336,20 +351,226 @@ static void test_bad_requests(void **state)
 	/* an unsigned IXFR with the client's SOA is well-formed */
 	len = request(q, sizeof(q), LS_TYPE_IXFR, 1, NULL);
 	assert_int_equal(ls_msg_parse(&m, q, len), 0);
-	assert_int_equal(ls_xfrout_new(&m, z, NULL, &x), 0);
+	assert_int_equal(ls_xfrout_new(&m, z, NULL, NULL, &x), 0);
 	ls_xfrout_free(x);
 	len = request(q, sizeof(q), LS_TYPE_AXFR, 0, NULL);
 	assert_int_equal(ls_msg_parse(&m, q, len), 0);
 	m.count[LS_SECTION_AUTHORITY] = 0;
 	m.qtype = LS_TYPE_IXFR; /* an IXFR that lacks the SOA */
-	assert_int_equal(ls_xfrout_new(&m, z, NULL, &x), -EINVAL);
+	assert_int_equal(ls_xfrout_new(&m, z, NULL, NULL, &x), -EINVAL);
 	m.qtype = LS_TYPE_A;
-	assert_int_equal(ls_xfrout_new(&m, z, NULL, &x), -EINVAL);
+	assert_int_equal(ls_xfrout_new(&m, z, NULL, NULL, &x), -EINVAL);
 	m.qtype = LS_TYPE_AXFR;
 	m.qname[1] = 'x'; /* another zone */
-	assert_int_equal(ls_xfrout_new(&m, z, NULL, &x), -EINVAL);
-	assert_int_equal(ls_xfrout_new(&m, NULL, NULL, &x), -EINVAL);
+	assert_int_equal(ls_xfrout_new(&m, z, NULL, NULL, &x), -EINVAL);
+	assert_int_equal(ls_xfrout_new(&m, NULL, NULL, NULL, &x), -EINVAL);
+	/* an IXFR whose SOA has an empty RDATA (class NONE lets it parse): found by fuzz/xfrout */
+	{
+		struct ls_msg_writer w;
+
+		assert_int_equal(ls_msg_writer_init(&w, q, sizeof(q)), 0);
+		ls_msg_set_header(&w, 0x1234, 0);
+		assert_int_equal(ls_msg_put_question(&w, origin, LS_TYPE_IXFR, LS_CLASS_IN), 0);
+		assert_int_equal(ls_msg_put_rr(&w, LS_SECTION_AUTHORITY, origin, LS_TYPE_SOA,
+					       LS_CLASS_NONE, 0, q + sizeof(q) - 1, 0),
+				 0);
+		assert_int_equal(ls_msg_parse(&m, q, ls_msg_len(&w)), 0);
+		assert_int_equal(ls_xfrout_new(&m, z, NULL, NULL, &x), -EINVAL);
+	}
 	ls_zone_free(z);
+}
+
+/* Versions 7 -> 8 -> 9 of a 6000-name zone, and a journal of both steps. */
+struct chain {
+	struct ls_zone *z[3];
+	struct ls_ixfr *j;
+};
+
+static void chain_make(struct chain *c)
+{
+	c->z[0] = make_zone(7, 6000, false);
+	c->z[1] = make_zone(8, 9000, false); /* 3000 names added: several messages */
+	c->z[2] = make_zone(9, 8990, true); /* 10 gone, one huge TXT added */
+	assert_int_equal(ls_ixfr_new(LS_IXFR_DEFAULT_BUDGET, &c->j), 0);
+	assert_int_equal(ls_ixfr_record(c->j, c->z[0], c->z[1]), 0);
+	assert_int_equal(ls_ixfr_record(c->j, c->z[1], c->z[2]), 0);
+	assert_int_equal(ls_ixfr_count(c->j), 2);
+}
+
+static void chain_free(struct chain *c)
+{
+	ls_ixfr_free(c->j);
+	for (int i = 0; i < 3; i++)
+		ls_zone_free(c->z[i]);
+}
+
+static void test_ixfr_incremental(void **state)
+{
+	struct chain c;
+	struct session s;
+	struct ls_zone *back;
+	size_t msgs, big;
+
+	(void)state;
+	chain_make(&c);
+	for (uint32_t from = 7; from <= 8; from++) {
+		struct ls_xfr_parser *p;
+
+		start_j(&s, c.z[2], c.j, LS_TYPE_IXFR, from);
+		assert_false(ls_xfrout_uptodate(s.x));
+		assert_int_equal(ls_xfrout_incremental(s.x), 9 - from);
+		back = receive(&s, c.z[2], LS_TYPE_IXFR, c.z[from - 7], &msgs, &big);
+		assert_non_null(back);
+		same_zone(c.z[2], back); /* the old version with the steps applied is the new */
+		ls_zone_free(back);
+		if (from == 7)
+			assert_true(msgs > 3); /* 3000+ records: several messages, each signed */
+		assert_int_equal(big, 1); /* the huge TXT */
+		/* far fewer records than the zone: it was not the AXFR form */
+		assert_true(ls_xfrout_records(s.x) < ls_zone_record_count(c.z[2]) / 2);
+		end(&s);
+		/* and the parser saw deltas, not a whole zone */
+		start_j(&s, c.z[2], c.j, LS_TYPE_IXFR, from);
+		assert_int_equal(ls_xfr_parser_new(origin, LS_TYPE_IXFR, c.z[from - 7], 0, 0, &p),
+				 0);
+		{
+			uint8_t *buf = malloc(LS_XFROUT_BUF_SIZE);
+			struct ls_msg m;
+			int n;
+
+			assert_non_null(buf);
+			while ((n = ls_xfrout_next(s.x, c.z[2], (uint64_t)time(NULL), buf,
+						   LS_XFROUT_BUF_SIZE)) > 0) {
+				assert_int_equal(ls_msg_parse(&m, buf, (size_t)n), 0);
+				assert_true(ls_xfr_parser_feed(p, &m) >= 0);
+			}
+			assert_true(ls_xfr_parser_incremental(p));
+			free(buf);
+		}
+		ls_xfr_parser_free(p);
+		end(&s);
+	}
+	chain_free(&c);
+}
+
+static void test_ixfr_unknown_serial_axfr_form(void **state)
+{
+	struct ls_zone *base = make_zone(5, 10, false), *back;
+	struct chain c;
+	struct session s;
+	size_t msgs, big;
+
+	(void)state;
+	chain_make(&c);
+	start_j(&s, c.z[2], c.j, LS_TYPE_IXFR, 5); /* older than the chain */
+	assert_int_equal(ls_xfrout_incremental(s.x), 0);
+	back = receive(&s, c.z[2], LS_TYPE_IXFR, base, &msgs, &big);
+	same_zone(c.z[2], back);
+	assert_int_equal(ls_xfrout_records(s.x), ls_zone_record_count(c.z[2]) + 1);
+	ls_zone_free(back);
+	end(&s);
+	/* no journal at all: the same */
+	start_j(&s, c.z[2], NULL, LS_TYPE_IXFR, 7);
+	assert_int_equal(ls_xfrout_incremental(s.x), 0);
+	end(&s);
+	/* a chain that does not end at the live serial is not used */
+	start_j(&s, c.z[1], c.j, LS_TYPE_IXFR, 7);
+	assert_int_equal(ls_xfrout_incremental(s.x), 0);
+	end(&s);
+	chain_free(&c);
+	ls_zone_free(base);
+}
+
+static void test_ixfr_stream_outlives_journal(void **state)
+{
+	struct ls_zone *newer = make_zone(10, 10, false), *back;
+	uint8_t *buf = malloc(LS_XFROUT_BUF_SIZE);
+	struct ls_xfr_parser *p;
+	struct chain c;
+	struct session s;
+	struct ls_msg m;
+	char why[256];
+	int n, r = LS_XFR_MORE;
+
+	(void)state;
+	assert_non_null(buf);
+	chain_make(&c);
+	start_j(&s, c.z[2], c.j, LS_TYPE_IXFR, 7);
+	assert_int_equal(ls_xfr_parser_new(origin, LS_TYPE_IXFR, c.z[0], 0, 0, &p), 0);
+	n = ls_xfrout_next(s.x, c.z[2], (uint64_t)time(NULL), buf, LS_XFROUT_BUF_SIZE);
+	assert_true(n > 0);
+	assert_int_equal(ls_msg_parse(&m, buf, (size_t)n), 0);
+	assert_int_equal(ls_xfr_parser_feed(p, &m), LS_XFR_MORE);
+	/* the journal drops every step and a newer version goes live */
+	ls_ixfr_set_budget(c.j, 0);
+	assert_int_equal(ls_ixfr_count(c.j), 0);
+	while ((n = ls_xfrout_next(s.x, newer, (uint64_t)time(NULL), buf, LS_XFROUT_BUF_SIZE)) >
+	       0) {
+		assert_int_equal(ls_msg_parse(&m, buf, (size_t)n), 0);
+		r = ls_xfr_parser_feed(p, &m);
+		assert_true(r >= 0);
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(r, LS_XFR_DONE);
+	assert_int_equal(ls_xfr_parser_finish(p, &back, why, sizeof(why)), 0);
+	same_zone(c.z[2], back);
+	ls_zone_free(back);
+	end(&s);
+	chain_free(&c);
+	ls_zone_free(newer);
+	free(buf);
+}
+
+static const struct ls_zone *admin_live;
+
+static const struct ls_zone *op_live(void *ctx, const uint8_t *o)
+{
+	return ls_dname_equal(o, origin) ? admin_live : NULL;
+}
+
+static void test_admin_counts_ixfr_forms(void **state)
+{
+	static const uint32_t from[] = { 7, 5, 9, 8 };
+	struct ls_config *cfg = config();
+	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(53) };
+	uint8_t *resp = malloc(LS_MSG_MAXLEN), q[1024];
+	const struct ls_admin_stats *st;
+	struct ls_admin *a;
+	struct chain c;
+
+	(void)state;
+	assert_non_null(resp);
+	chain_make(&c);
+	admin_live = c.z[2];
+	struct ls_admin_ops ops = { .live = op_live, .ixfr = c.j };
+	assert_int_equal(ls_admin_new_detached(cfg, &ops, &a), 0);
+	inet_pton(AF_INET, "198.51.100.20", &peer.sin_addr);
+	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+		struct ls_tsig t;
+		struct ls_admin_result res;
+		struct ls_admin_req req = { .wire = q,
+					    .from = (struct sockaddr *)&peer,
+					    .tcp = true,
+					    .now = (uint64_t)time(NULL) };
+
+		ls_tsig_init(&t, &cfg->keys[0]);
+		req.len = request(q, sizeof(q), LS_TYPE_IXFR, from[i], &t);
+		assert_int_equal(ls_admin_dispatch(a, &req, resp, LS_MSG_MAXLEN, &res), 0);
+		assert_non_null(res.xfr);
+		assert_int_equal(ls_xfrout_incremental(res.xfr), from[i] == 7 ? 2 :
+								 from[i] == 8 ? 1 :
+										0);
+		ls_xfrout_free(res.xfr);
+		ls_tsig_clear(&t);
+	}
+	st = ls_admin_stats(a);
+	assert_int_equal(st->ixfr_incremental, 2);
+	assert_int_equal(st->ixfr_axfr, 1);
+	assert_int_equal(st->ixfr_uptodate, 1);
+	ls_admin_free(a);
+	ls_config_free(cfg);
+	chain_free(&c);
+	free(resp);
 }
 
 int main(void)
@@ -361,6 +582,10 @@ int main(void)
 		cmocka_unit_test(test_replaced_version_cuts),
 		cmocka_unit_test(test_tampered_message_caught),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_ixfr_incremental),
+		cmocka_unit_test(test_ixfr_unknown_serial_axfr_form),
+		cmocka_unit_test(test_ixfr_stream_outlives_journal),
+		cmocka_unit_test(test_admin_counts_ixfr_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
