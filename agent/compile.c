@@ -659,7 +659,7 @@ int ls_compile_zone(const struct ls_zone *zone, uint32_t gen, struct ls_compiled
 	cc->z = zone;
 	cc->c = c;
 	c->gen = gen;
-	c->is_signed = ls_zone_node_rrset(zone, ls_zone_apex(zone), LS_TYPE_DNSKEY) != NULL;
+	c->is_signed = ls_zone_is_signed(zone);
 	zone_types(cc);
 
 	/* descendants before ancestors: see compile.h */

@@ -206,9 +206,9 @@ void ls_dataplane_growth_stats(const struct ls_dataplane *dp, struct ls_dataplan
 
 _Static_assert(sizeof(struct ls_ans_key) == 16, "answer key layout");
 _Static_assert(sizeof(struct ls_ans_val) == 16 + LS_XDP_NAME_MAX, "answer value layout");
-_Static_assert(sizeof(struct ls_zone_val) == 8 + sizeof(struct ls_zone_ctl) + LS_XDP_NAME_MAX,
-	       "zone value layout");
-_Static_assert(sizeof(struct ls_global) == 32, "global layout");
+_Static_assert(sizeof(struct ls_zone_val) == 8 + LS_XDP_NAME_MAX, "zone value layout");
+_Static_assert(sizeof(struct ls_ctl_slot) == 64, "control slot: one cache line");
+_Static_assert(sizeof(struct ls_global) == 88, "global layout");
 _Static_assert(sizeof(struct ls_body_hdr) % 2 == 0, "body header layout");
 
 #define DEF_ANSWERS (1u << 16)
@@ -245,6 +245,10 @@ struct ls_dataplane {
 	struct dp_zone *zones;
 	size_t nzones, zones_cap;
 	volatile struct ls_global *global; /* mmapped */
+	volatile struct ls_ctl_slot *ctl; /* ls_ctl, mmapped: written as a seqlock */
+	size_t ctl_len; /* octets mapped */
+	uint8_t *slot_used; /* one bit per ls_ctl slot: held by a zone */
+	uint32_t slot_cap, slot_hint;
 	int ifindex;
 	char ifname[32];
 	__u32 attach_flags;
@@ -435,9 +439,9 @@ static int relearn_slots(struct ls_dataplane *dp)
 #define MAX_PINNED 32
 
 /* A pin set is complete, and adopted, when it has at least these. */
-static const char *const required_pins[] = { "ls_answers", "ls_bodies0", "ls_bodies1",
-					     "ls_bodies2", "ls_bodies3", "ls_zones",
-					     "ls_addrs",   "ls_global",	 "ls_stats" };
+static const char *const required_pins[] = { "ls_answers", "ls_bodies0", "ls_bodies1", "ls_bodies2",
+					     "ls_bodies3", "ls_zones",	 "ls_ctl",     "ls_addrs",
+					     "ls_global",  "ls_stats" };
 
 /* Every map of the object but the internal ones (.rodata, .bss, ...):
  * maps the program gains later are pinned and adopted without a change here. */
@@ -720,6 +724,121 @@ static int pin_all(struct ls_dataplane *dp)
 	return 0;
 }
 
+/* ---- control slots ------------------------------------------------------ */
+
+/* Map @skel's ls_ctl array (the agent is its only writer, through this). */
+static int map_ctl(struct lockstep_bpf *skel, volatile struct ls_ctl_slot **out, size_t *len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t n = (size_t)bpf_map__max_entries(skel->maps.ls_ctl) * sizeof(struct ls_ctl_slot);
+	void *p;
+
+	n = (n + page - 1) / page * page;
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.ls_ctl), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*out = p;
+	*len = n;
+	return 0;
+}
+
+/* The slot bitmap for @cap slots; bits already set are kept. */
+static int slots_resize(struct ls_dataplane *dp, uint32_t cap)
+{
+	size_t old = (dp->slot_cap + 7) / 8, want = ((size_t)cap + 7) / 8;
+	uint8_t *b;
+
+	if (cap <= dp->slot_cap)
+		return 0;
+	b = realloc(dp->slot_used, want ? want : 1);
+	if (!b)
+		return -ENOMEM;
+	memset(b + old, 0, want - old);
+	dp->slot_used = b;
+	dp->slot_cap = cap;
+	return 0;
+}
+
+static bool slot_held(const struct ls_dataplane *dp, uint32_t i)
+{
+	return i < dp->slot_cap && (dp->slot_used[i / 8] & (1u << (i % 8)));
+}
+
+static void slot_mark(struct ls_dataplane *dp, uint32_t i, bool held)
+{
+	if (i >= dp->slot_cap)
+		return;
+	if (held)
+		dp->slot_used[i / 8] |= (uint8_t)(1u << (i % 8));
+	else
+		dp->slot_used[i / 8] &= (uint8_t) ~(1u << (i % 8));
+}
+
+/* A free slot, or -ENOSPC; a rotating hint keeps a run of additions linear.
+ * Bounded by the mapped array too: a growth that failed after making the
+ * bitmap larger leaves bits for slots the array does not have. */
+static uint32_t ctl_slots(const struct ls_dataplane *dp)
+{
+	uint32_t cap = bpf_map__max_entries(dp->skel->maps.ls_ctl);
+
+	return cap < dp->slot_cap ? cap : dp->slot_cap;
+}
+
+static int slot_take(struct ls_dataplane *dp, uint32_t *out)
+{
+	uint32_t cap = ctl_slots(dp);
+
+	for (uint32_t n = 0; n < cap; n++) {
+		uint32_t i = (dp->slot_hint + n) % cap;
+		if (!slot_held(dp, i)) {
+			slot_mark(dp, i, true);
+			dp->slot_hint = i + 1;
+			*out = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/*
+ * Write slot @i as a seqlock writer: seq odd, the fields, seq even, each
+ * step ordered after the one before by a release fence (a plain compiler
+ * barrier on x86-64). A seq left odd by an agent killed half-way stays
+ * odd until this write ends it: readers pass meanwhile.
+ */
+static void ctl_write(volatile struct ls_ctl_slot *c, uint64_t zhash, const struct ls_zone_ctl *ctl)
+{
+	uint32_t seq = c->seq | 1u;
+
+	__atomic_store_n(&c->seq, seq, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	c->zhash = zhash;
+	c->ctl.switch_at = ctl->switch_at;
+	c->ctl.withdraw_at = ctl->withdraw_at;
+	c->ctl.live_gen = ctl->live_gen;
+	c->ctl.next_gen = ctl->next_gen;
+	c->ctl.flags = ctl->flags;
+	c->ctl.zone_id = ctl->zone_id;
+	__atomic_store_n(&c->seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* After a restart: which slots do the adopted zones hold? */
+static int relearn_zone_slots(struct ls_dataplane *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ls_zones);
+	struct ls_zone_key key, next;
+	struct ls_zone_val v;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v) == 0)
+			slot_mark(dp, v.slot, true);
+	}
+	return 0;
+}
+
 /* ---- open / close ----------------------------------------------------- */
 
 static int attach(struct ls_dataplane *dp, const char *ifname, enum ls_config_xdp mode)
@@ -783,6 +902,9 @@ int ls_dataplane_open(const struct ls_dataplane_opts *opts, struct ls_dataplane 
 	}
 	bpf_map__set_max_entries(dp->skel->maps.ls_zones,
 				 (uint32_t)(opts->zones_max ? opts->zones_max : DEF_ZONES));
+	bpf_map__set_max_entries(dp->skel->maps.ls_ctl,
+				 (uint32_t)(opts->zones_max ? opts->zones_max : DEF_ZONES));
+	dp->skel->rodata->ls_bench_cut = opts->bench_cut;
 	if (dp->pin_dir[0]) {
 		err = adopt_pins(dp, opts->lease_ns);
 		if (err)
@@ -799,6 +921,12 @@ int ls_dataplane_open(const struct ls_dataplane_opts *opts, struct ls_dataplane 
 		err = -errno;
 		goto destroy_skel;
 	}
+	err = map_ctl(dp->skel, &dp->ctl, &dp->ctl_len);
+	if (err)
+		goto destroy_skel;
+	err = slots_resize(dp, bpf_map__max_entries(dp->skel->maps.ls_ctl));
+	if (err)
+		goto destroy_skel;
 	for (int c = 0; c < LS_BODY_CLASSES; c++) {
 		err = fl_add(&dp->free[c], 0, bpf_map__max_entries(body_map(dp, c)));
 		if (err)
@@ -806,6 +934,8 @@ int ls_dataplane_open(const struct ls_dataplane_opts *opts, struct ls_dataplane 
 	}
 	if (dp->readopted) {
 		err = relearn_slots(dp);
+		if (!err)
+			err = relearn_zone_slots(dp);
 		if (err)
 			goto destroy_skel;
 	} else {
@@ -847,6 +977,9 @@ void ls_dataplane_free(struct ls_dataplane *dp)
 		return;
 	if (dp->global)
 		munmap((void *)dp->global, (size_t)sysconf(_SC_PAGESIZE));
+	if (dp->ctl)
+		munmap((void *)dp->ctl, dp->ctl_len);
+	free(dp->slot_used);
 	lockstep_bpf__destroy(dp->skel); /* closes fds; the attachment and pins stay */
 	for (int c = 0; c < LS_BODY_CLASSES; c++)
 		free(dp->free[c].v);
@@ -875,6 +1008,51 @@ void ls_dataplane_shutdown(struct ls_dataplane *dp)
 
 /* ---- contents ----------------------------------------------------------- */
 
+/* Add @k to the inline list in @g (ebpf/lockstep.h, struct ls_global),
+ * or, when it is full (or @k's first 32 bits are zero, which marks an
+ * unused slot), flag that ls_addrs holds more. An IPv4 slot is one
+ * aligned 32-bit store; an IPv6 slot gets its first word last (x86-64
+ * keeps stores in order; the fence keeps the compiler from reordering
+ * them), so the program never matches a half-written one. */
+static void global_add_addr(volatile struct ls_global *g, const struct ls_addr_key *k)
+{
+	static const uint8_t zero[4];
+
+	/* an unused slot is zero; a slot being written has a zero first word
+	 * (IPv6: written last): such addresses stay in the map */
+	if (!memcmp(k->addr, zero, 4)) {
+		g->flags |= LS_GLOBAL_ADDRS_MAP;
+		return;
+	}
+	if (k->family == 4) {
+		__u32 a, n = g->n4;
+		memcpy(&a, k->addr, 4);
+		for (__u32 i = 0; i < n && i < LS_GLOBAL_ADDR4; i++)
+			if (g->addr4[i] == a)
+				return;
+		if (n >= LS_GLOBAL_ADDR4) {
+			g->flags |= LS_GLOBAL_ADDRS_MAP;
+			return;
+		}
+		g->addr4[n] = a;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		g->n4 = n + 1;
+		return;
+	}
+	__u32 n = g->n6;
+	for (__u32 i = 0; i < n && i < LS_GLOBAL_ADDR6; i++)
+		if (!memcmp((const void *)g->addr6[i], k->addr, 16))
+			return;
+	if (n >= LS_GLOBAL_ADDR6) {
+		g->flags |= LS_GLOBAL_ADDRS_MAP;
+		return;
+	}
+	memcpy((void *)(g->addr6[n] + 4), k->addr + 4, 12);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy((void *)g->addr6[n], k->addr, 4);
+	g->n6 = n + 1;
+}
+
 int ls_dataplane_add_addr(struct ls_dataplane *dp, const struct sockaddr_storage *ss)
 {
 	struct ls_addr_key k;
@@ -890,9 +1068,11 @@ int ls_dataplane_add_addr(struct ls_dataplane *dp, const struct sockaddr_storage
 	} else {
 		return -EAFNOSUPPORT;
 	}
-	return bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ls_addrs), &k, &one, BPF_ANY) ?
-		       -errno :
-		       0;
+	/* ls_addrs holds every address; the first few also go inline */
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ls_addrs), &k, &one, BPF_ANY))
+		return -errno;
+	global_add_addr(dp->global, &k);
+	return 0;
 }
 
 uint32_t ls_dataplane_new_gen(struct ls_dataplane *dp)
@@ -1113,15 +1293,15 @@ static void zone_key(const uint8_t *origin, struct ls_zone_key *k, uint8_t name[
 	k->hash = ls_name_hash(name);
 }
 
-/* @origin's entry, read under its lock; -ENOENT also when the entry under
- * its hash belongs to another origin (a collision: that one keeps it). */
+/* @origin's entry; -ENOENT also when the entry under its hash belongs to
+ * another origin (a collision: that one keeps it). */
 static int zone_lookup(struct ls_dataplane *dp, const uint8_t *origin, struct ls_zone_key *k,
 		       struct ls_zone_val *v)
 {
 	uint8_t name[LS_XDP_NAME_MAX];
 
 	zone_key(origin, k, name);
-	if (bpf_map_lookup_elem_flags(bpf_map__fd(dp->skel->maps.ls_zones), k, v, BPF_F_LOCK))
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ls_zones), k, v))
 		return -errno;
 	return memcmp(v->name, name, sizeof(name)) ? -ENOENT : 0;
 }
@@ -1166,17 +1346,31 @@ int ls_dataplane_set_zone(struct ls_dataplane *dp, const uint8_t *origin,
 		}
 		return -EEXIST;
 	}
+	if (err == 0) {
+		/* served already: only the control entry changes, in place */
+		if (v.slot >= ctl_slots(dp))
+			return -EINVAL;
+		ctl_write(&dp->ctl[v.slot], k.hash, ctl);
+		return 0;
+	}
 	memset(&v, 0, sizeof(v));
 	zone_key(origin, &k, v.name);
 	v.labels = (__u32)ls_dname_labels(origin);
-	v.ctl = *ctl;
+	err = slot_take(dp, &v.slot);
+	if (err)
+		return err;
+	/* the control entry first: the program finds the zone only after */
+	ctl_write(&dp->ctl[v.slot], k.hash, ctl);
 	/* the program probes this length before the entry is there: a bit
 	 * only gains here (a stale one costs a probe; removals recompute) */
 	if (v.labels < 64)
 		dp->global->label_mask |= 1ULL << v.labels;
-	/* BPF_F_LOCK: copied under the entry's spin lock, as the program reads it */
-	if (bpf_map_update_elem(fd, &k, &v, BPF_F_LOCK))
-		return -errno;
+	if (bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)) {
+		err = -errno;
+		ctl_write(&dp->ctl[v.slot], 0, &(struct ls_zone_ctl){ 0 });
+		slot_mark(dp, v.slot, false);
+		return err;
+	}
 	return 0;
 }
 
@@ -1188,7 +1382,16 @@ int ls_dataplane_get_zone(struct ls_dataplane *dp, const uint8_t *origin, struct
 
 	if (err)
 		return err;
-	*ctl = v.ctl;
+	if (v.slot >= ctl_slots(dp))
+		return -EINVAL;
+	/* the agent is the only writer: its own mapping reads whole */
+	volatile struct ls_ctl_slot *c = &dp->ctl[v.slot];
+	ctl->switch_at = c->ctl.switch_at;
+	ctl->withdraw_at = c->ctl.withdraw_at;
+	ctl->live_gen = c->ctl.live_gen;
+	ctl->next_gen = c->ctl.next_gen;
+	ctl->flags = c->ctl.flags;
+	ctl->zone_id = c->ctl.zone_id;
 	return 0;
 }
 
@@ -1200,10 +1403,17 @@ int ls_dataplane_remove_zone(struct ls_dataplane *dp, const uint8_t *origin)
 
 	if (err)
 		return err; /* also: not ours under a colliding hash, so not deleted */
+	if (v.slot >= ctl_slots(dp))
+		return -EINVAL;
+	__u32 zone_id = dp->ctl[v.slot].ctl.zone_id;
 	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ls_zones), &k))
 		return -errno;
+	/* a reader that found the element just before sees hash 0 and passes;
+	 * the slot is free for the next zone added */
+	ctl_write(&dp->ctl[v.slot], 0, &(struct ls_zone_ctl){ 0 });
+	slot_mark(dp, v.slot, false);
 	/* its first-answer record goes with it (the LRU would age it out too) */
-	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ls_first_next), &v.ctl.zone_id);
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ls_first_next), &zone_id);
 	update_mask(dp);
 	return 0;
 }
@@ -1553,6 +1763,8 @@ int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *w
 	struct ls_dataplane_caps cur, to;
 	struct bpf_map *m;
 	volatile struct ls_global *ng = NULL;
+	volatile struct ls_ctl_slot *nctl = NULL;
+	size_t nctl_len = 0;
 	uint64_t *snap = NULL, t0 = clock_ns(CLOCK_MONOTONIC);
 	uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), t_load = 0, t_copy = 0;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -1601,6 +1813,7 @@ int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *w
 	for (int k = 0; k < LS_BODY_CLASSES; k++)
 		bpf_map__set_max_entries(skel_body_map(nw, k), (uint32_t)to.bodies[k]);
 	bpf_map__set_max_entries(nw->maps.ls_zones, (uint32_t)to.zones);
+	bpf_map__set_max_entries(nw->maps.ls_ctl, (uint32_t)to.zones);
 	err = lockstep_bpf__load(nw); /* -ENOMEM, -E2BIG, -EPERM (memlock) end it here */
 	if (err)
 		goto destroy_new;
@@ -1611,6 +1824,9 @@ int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *w
 		if (err)
 			goto destroy_new;
 	}
+	err = slots_resize(dp, (uint32_t)to.zones); /* more bits than slots is harmless */
+	if (err)
+		goto destroy_new;
 
 	bpf_object__for_each_map(m, old->obj)
 	{
@@ -1633,6 +1849,9 @@ int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *w
 		err = -errno;
 		goto destroy_new;
 	}
+	err = map_ctl(nw, &nctl, &nctl_len);
+	if (err)
+		goto unmap_new;
 	if (dp->pin_dir[0]) {
 		err = pin_instance(dp, nw, inst, sizeof(inst));
 		if (err)
@@ -1675,6 +1894,9 @@ int ls_dataplane_grow(struct ls_dataplane *dp, const struct ls_dataplane_caps *w
 			       (uint32_t)(to.bodies[k] - cur.bodies[k])); /* room made above */
 	munmap((void *)dp->global, page);
 	dp->global = ng;
+	munmap((void *)dp->ctl, dp->ctl_len);
+	dp->ctl = nctl;
+	dp->ctl_len = nctl_len;
 	lockstep_bpf__destroy(old); /* the old maps go with the last reference */
 	dp->skel = nw;
 	dp->growth.grows++;
@@ -1697,6 +1919,8 @@ unpin_new:
 		rmdir(path);
 	}
 unmap_new:
+	if (nctl)
+		munmap((void *)nctl, nctl_len);
 	munmap((void *)ng, page);
 destroy_new:
 	lockstep_bpf__destroy(nw);
@@ -1912,7 +2136,7 @@ int ls_dataplane_sync(struct ls_dataplane *dp, const struct ls_zoneset *zs,
 			}
 		}
 		for (int k = 0; k < 2; k++)
-			if (g[k] && ls_zone_node_rrset(g[k], ls_zone_apex(g[k]), LS_TYPE_DNSKEY))
+			if (g[k] && ls_zone_is_signed(g[k]))
 				ctl.flags |= k == 0 ? LS_CTL_LIVE_SIGNED : LS_CTL_NEXT_SIGNED;
 		ctl.live_gen = id[0];
 		ctl.next_gen = id[1];
@@ -1996,6 +2220,7 @@ const char *ls_dataplane_stat_name(enum ls_stat s)
 		[LS_STAT_PASS_QNAME] = "pass_qname",
 		[LS_STAT_PASS_QTYPE] = "pass_qtype",
 		[LS_STAT_PASS_NO_ZONE] = "pass_no_zone",
+		[LS_STAT_PASS_CTL_BUSY] = "pass_ctl_busy",
 		[LS_STAT_PASS_NOT_IN_TABLE] = "pass_not_in_table",
 		[LS_STAT_PASS_SIZE] = "pass_size",
 		[LS_STAT_DROP_LEASE] = "drop_lease",

@@ -9,8 +9,10 @@
  * and re-adopting them after a restart (the program stays attached while
  * the agent is gone, and keeps answering until the lease runs out),
  * placing compiled generations (agent/compile.h) into the maps and
- * removing them, growing the maps when a generation does not fit, the per-zone control entries (written whole under the
- * entry's spin lock), the lease, and reading the per-CPU counters.
+ * removing them, growing the maps when a generation does not fit, the
+ * per-zone control entries (a sequence-counted copy per zone slot, written
+ * through an mmap: no reader acts on a half-written one), the shared
+ * addresses, the lease, and reading the per-CPU counters.
  * Must not: decide what a zone's control state is (agent/zoneset.c does,
  * with the rule of ebpf/lockstep.h), or build answers.
  *
@@ -51,6 +53,11 @@ struct ls_dataplane_opts {
 	 * while the agent works.
 	 * 0: never renewed here. */
 	uint64_t lease_ns;
+	/* Benchmarks only (tests/bench/bench_xdp.c): 0 serves normally; n > 0
+	 * drops every query to a shared address at step n of the program
+	 * (enum ls_bench_cut in ebpf/lockstep.h), so the kernel's statistics
+	 * show what the steps before it cost under real traffic. */
+	uint32_t bench_cut;
 };
 
 /**
@@ -94,7 +101,12 @@ int ls_dataplane_unload(struct ls_dataplane *dp, uint32_t gen);
 
 /**
  * Write the control entry of @origin (wire form): @ctl with generation ids
- * of this data plane. The whole entry is written under its lock.
+ * of this data plane. A zone new to the data plane gets a control slot,
+ * written before the zone's entry that names it; later calls rewrite the
+ * slot in place as a seqlock writer (the program passes, never answers,
+ * while a write is under way). Not thread-safe: one writer (the agent's
+ * loop). -ENOSPC when no slot is free, -EEXIST when another origin holds
+ * the hash.
  */
 int ls_dataplane_set_zone(struct ls_dataplane *dp, const uint8_t *origin,
 			  const struct ls_zone_ctl *ctl);

@@ -18,6 +18,16 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
+/* Benchmarks only (enum ls_bench_cut): 0, and every CUT() below is dead
+ * code the verifier removes. Set before load by agent/dataplane.c. */
+const volatile __u32 ls_bench_cut = LS_CUT_NONE;
+
+#define CUT(n)                           \
+	do {                             \
+		if (ls_bench_cut == (n)) \
+			return XDP_DROP; \
+	} while (0)
+
 /* answers: (generation, qtype, flags, name) -> ls_ans_val; written by agent/compile.c.
  * Not preallocated: memory follows the zones, max_entries is only the cap. */
 struct {
@@ -57,13 +67,23 @@ struct {
 	__type(value, struct ls_body3);
 } ls_bodies3 SEC(".maps");
 
-/* zones: lowercased origin -> control entry under a spin lock; written by agent/dataplane.c. */
+/* zones: lowercased origin -> labels, control slot; written by agent/dataplane.c. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct ls_zone_key);
 	__type(value, struct ls_zone_val);
 } ls_zones SEC(".maps");
+
+/* ctl: zone slot -> sequence-counted control entry (ebpf/lockstep.h);
+ * mmapped and written by agent/dataplane.c. Sized as ls_zones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct ls_ctl_slot);
+} ls_ctl SEC(".maps");
 
 /* first_next: zone_id -> per-CPU time of the first query decided for next_gen
  * (ebpf/lockstep.h); written here, read by agent/dataplane.c. LRU: a zone
@@ -129,19 +149,19 @@ static __always_inline __u64 name_off(__u64 off)
 struct scratch {
 	struct ls_ans_key key;
 	struct ls_zone_key zkey;
-	/* the lowercased query name, zero-padded to 2 x LS_XDP_NAME_MAX: a
-	 * suffix at any offset < LS_XDP_NAME_MAX compares as a padded name;
-	 * the rest is only there so the verifier can bound a masked offset */
+	/* the lowercased query name, zero for seven octets past its end
+	 * (name_eq() compares whole words); the rest is only there so the
+	 * verifier can bound a masked offset plus the words compared */
 	__u8 name[NAME_BUF];
 	__u8 lab[LS_XDP_LABELS_MAX]; /* offsets of its labels */
-	__u64 lh[LS_XDP_LABELS_MAX]; /* hash of each label (ebpf/lockstep.h) */
-	__u64 sh[2 * LS_XDP_LABELS_MAX]; /* hash of the suffix from label k; [nl]: the root */
-	__u64 cur; /* the label being hashed */
+	/* hash of the suffix from label k ([nl]: the root); while parsing,
+	 * the hash of label k alone (ebpf/lockstep.h) */
+	__u64 sh[2 * LS_XDP_LABELS_MAX];
 	__u32 qsum; /* RFC 1071 sum of the query name as sent (not folded) */
 	/* Loop state kept in memory on purpose: values read back from a map
 	 * are unknown to the verifier, so it does not walk every possible
 	 * label count as a separate path. */
-	__u32 next, nl, qlen, upper, zlabels;
+	__u32 next, nl, qlen, zlabels;
 	struct query q; /* in memory too, for the same reason */
 };
 
@@ -288,45 +308,70 @@ static __always_inline void note_first_next(__u32 zone_id, __u32 gen, __u64 now)
 }
 
 /* Is the name a table entry holds (@stored, zero-padded) the name suffix
- * at @q (zero-padded past the query name)? LS_XDP_NAME_MAX octets in
- * 8-octet words, without branches: a key holds only a hash, and a hit
- * whose name differs is a collision, which must not answer. */
-static __always_inline int name_eq(const __u8 *stored, const __u8 *q)
+ * at @q, @len octets long with its root label (zero-padded past it for at
+ * least seven octets)? Only the words holding the suffix are compared: a
+ * wire name ends at its first zero-length label, so a stored name that
+ * equals the suffix's first @len octets ends there too; the words past it
+ * are not read, which keeps a short name to the value's first cache
+ * lines. Without data-dependent branches on the names: a key holds only
+ * a hash, and a hit whose name differs is a collision, which must not
+ * answer. */
+static __always_inline int name_eq(const __u8 *stored, const __u8 *q, __u32 len)
 {
 	__u64 d = 0;
 
 #pragma unroll
 	for (int i = 0; i < LS_XDP_NAME_MAX / 8; i++)
-		d |= *(const __u64 *)(stored + 8 * i) ^ *(const __u64 *)(q + 8 * i);
+		if (8 * i < len)
+			d |= *(const __u64 *)(stored + 8 * i) ^ *(const __u64 *)(q + 8 * i);
 	return d == 0;
 }
 
-/* The header of body @ref, copied; -1 when there is none. */
+_Static_assert(sizeof(struct ls_body_hdr) % 4 == 0, "body header: whole 32-bit words");
+
+/* Copy a body header in eight-octet words: map values are 8-aligned, and
+ * a plain struct copy of 2-aligned fields compiles to single octets. */
+static __always_inline void copy_hdr(struct ls_body_hdr *h, const void *v)
+{
+	const __u64 *src = v;
+	__u64 *dst = (__u64 *)h;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*h) / 8); i++)
+		dst[i] = src[i];
+	if (sizeof(*h) % 8)
+		((__u32 *)h)[sizeof(*h) / 4 - 1] = ((const __u32 *)v)[sizeof(*h) / 4 - 1];
+}
+
+/* One class: its own lookup with a constant map, which the verifier
+ * inlines; the barrier keeps clang from merging the four lookups into one
+ * call through a map pointer chosen at run time (an indirect call). */
+#define HDR_CLASS(map)                                     \
+	do {                                               \
+		void *v = bpf_map_lookup_elem(&map, &idx); \
+		asm volatile("" : "+r"(v));                \
+		if (!v)                                    \
+			return -1;                         \
+		copy_hdr(h, v);                            \
+		return 0;                                  \
+	} while (0)
+
+/* The header of body @ref, copied (@h 8-aligned); -1 when there is none. */
 static __always_inline int body_hdr(__u32 ref, struct ls_body_hdr *h)
 {
 	__u32 idx = ref & LS_BODY_INDEX_MASK;
-	void *v;
 
 	switch (ref >> LS_BODY_CLASS_SHIFT) {
 	case 1:
-		v = bpf_map_lookup_elem(&ls_bodies0, &idx);
-		break;
+		HDR_CLASS(ls_bodies0);
 	case 2:
-		v = bpf_map_lookup_elem(&ls_bodies1, &idx);
-		break;
+		HDR_CLASS(ls_bodies1);
 	case 3:
-		v = bpf_map_lookup_elem(&ls_bodies2, &idx);
-		break;
+		HDR_CLASS(ls_bodies2);
 	case 4:
-		v = bpf_map_lookup_elem(&ls_bodies3, &idx);
-		break;
-	default:
-		return -1;
+		HDR_CLASS(ls_bodies3);
 	}
-	if (!v)
-		return -1;
-	__builtin_memcpy(h, v, sizeof(*h));
-	return 0;
+	return -1;
 }
 
 /* The length is bounded as len - 1 < size in one register: clang turns two
@@ -342,6 +387,39 @@ static __always_inline int body_hdr(__u32 ref, struct ls_body_hdr *h)
 		return bpf_xdp_store_bytes(ctx, off, b->data, l + 1); \
 	} while (0)
 
+/*
+ * A small body (class 0, at most LS_BODY_SIZE0 octets, at least 8)
+ * written with direct packet stores, eight octets at a time, the last
+ * word ending exactly at @len (it may overlap the one before): cheaper
+ * than bpf_xdp_store_bytes() for what most answers are. The frame
+ * already has its final length.
+ */
+static __always_inline long store_small(struct xdp_md *ctx, __u32 off, __u32 idx, __u64 len)
+{
+	struct ls_body0 *b = bpf_map_lookup_elem(&ls_bodies0, &idx);
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u8 *dst = data + (off & (FRAME_MAX - 1));
+	__u64 last = len - 8; /* < LS_BODY_SIZE0 - 8 in the register used below */
+
+	asm volatile("" : "+r"(last));
+	if (!b || last > LS_BODY_SIZE0 - 8)
+		return -1;
+#pragma unroll
+	for (int i = 0; i < LS_BODY_SIZE0 / 8 - 1; i++) {
+		if (8 * i < last) {
+			if ((void *)(dst + 8 * i + 8) > end)
+				return -1;
+			*(__u64 *)(dst + 8 * i) = *(const __u64 *)(b->data + 8 * i);
+		}
+	}
+	__u8 *p = dst + last;
+	if ((void *)(p + 8) > end)
+		return -1;
+	*(__u64 *)p = *(const __u64 *)(b->data + last);
+	return 0;
+}
+
 /* Write the first @len octets of body @ref's data at packet offset @off. */
 static __always_inline long store_body(struct xdp_md *ctx, __u32 off, __u32 ref, __u64 len)
 {
@@ -349,6 +427,8 @@ static __always_inline long store_body(struct xdp_md *ctx, __u32 off, __u32 ref,
 
 	switch (ref >> LS_BODY_CLASS_SHIFT) {
 	case 1:
+		if (len >= 8)
+			return store_small(ctx, off, idx, len);
 		STORE_CLASS(ls_bodies0, struct ls_body0, LS_BODY_SIZE0);
 	case 2:
 		STORE_CLASS(ls_bodies1, struct ls_body1, LS_BODY_SIZE1);
@@ -379,28 +459,27 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 	if (h->qd != bpf_htons(1) || h->an || h->ns || bpf_ntohs(h->ar) > 1)
 		return LS_STAT_PASS_HEADER;
 
-#pragma unroll
-	for (int i = 0; i < 2 * LS_XDP_NAME_MAX / 8; i++)
-		((__u64 *)s->name)[i] = 0;
-
 	__u8 *qn = (__u8 *)(h + 1);
-	s->qsum = 0;
 	s->next = 0;
 	s->nl = 0;
 	s->qlen = 0;
-	s->upper = 0;
+	/* The sum, the label hash and the case flag stay in registers: no
+	 * branch depends on them, so the verifier's states still match. */
+	__u32 qsum = 0, upper = 0;
+	__u64 cur = 0;
 	for (__u32 i = 0; i < LS_XDP_NAME_MAX; i++) {
 		if ((void *)(qn + i + 1) > end)
 			return LS_STAT_PASS_MALFORMED;
 		__u8 c = qn[i];
 		/* the name as sent, in big-endian words from DNS offset 12:
 		 * the UDP checksum of the response takes it from here */
-		s->qsum += (i & 1) ? (__u32)c : (__u32)c << 8;
+		qsum += (i & 1) ? (__u32)c : (__u32)c << 8;
 		if (i == s->next) {
 			__u32 n = s->nl;
-			/* the label before this one is complete: keep its hash */
+			/* the label before this one is complete: keep its
+			 * hash where its suffix's hash will go */
 			if (n)
-				s->lh[(n - 1) & (LS_XDP_LABELS_MAX - 1)] = s->cur;
+				s->sh[(n - 1) & (LS_XDP_LABELS_MAX - 1)] = cur;
 			if (c == 0) {
 				s->qlen = i + 1;
 				break;
@@ -410,27 +489,31 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 			s->lab[n & (LS_XDP_LABELS_MAX - 1)] = i;
 			s->nl = n + 1;
 			s->next = i + 1 + c;
-			s->cur = ls_hash_step(0, c);
+			cur = ls_hash_step(0, c);
 		} else {
 			if (c >= 'A' && c <= 'Z') {
 				c |= 0x20;
-				s->upper = 1;
+				upper = 1;
 			}
-			s->cur = ls_hash_step(s->cur, c);
+			cur = ls_hash_step(cur, c);
 		}
 		s->name[i] = c;
 	}
+	s->qsum = qsum;
 	len = s->qlen & (2 * LS_XDP_NAME_MAX - 1);
 	nl = s->nl & (2 * LS_XDP_LABELS_MAX - 1);
 	if (!len || len > LS_XDP_NAME_MAX || nl > LS_XDP_LABELS_MAX)
 		return LS_STAT_PASS_QNAME; /* longer than LS_XDP_NAME_MAX */
-	if (s->upper && !casefold)
+	if (upper && !casefold)
 		return LS_STAT_PASS_QNAME;
+	/* the root label and seven octets past it zero: name_eq() reads
+	 * whole words up to there (the loop above did not write them) */
+	*(__u64 *)(s->name + ((len - 1) & OFF_MASK)) = 0;
 	q->qlen = len;
 	q->nlabels = nl;
 
-	/* every suffix's hash, from the root up: the zone and ancestor probes
-	 * below then only pick one */
+	/* every suffix's hash, from the root up, each over its label's hash
+	 * in place: the zone and ancestor probes below then only pick one */
 	__u64 hh = LS_HASH_ROOT;
 	s->sh[nl & (2 * LS_XDP_LABELS_MAX - 1)] = hh;
 	for (__u32 j = 0; j < LS_XDP_LABELS_MAX; j++) {
@@ -440,7 +523,7 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 		if (j >= n)
 			break;
 		__u32 k = (n - 1 - j) & (LS_XDP_LABELS_MAX - 1);
-		hh = ls_hash_join(hh, s->lh[k]);
+		hh = ls_hash_join(hh, s->sh[k]);
 		s->sh[k] = hh;
 	}
 
@@ -502,13 +585,57 @@ static __always_inline int parse_dns(void *dns, void *end, __u32 dlen, struct sc
 	return -1;
 }
 
+/* Is @a (network order) a shared IPv4 address? The inline list in
+ * ls_global first (its cache line is read anyway), ls_addrs only when
+ * more addresses are configured than fit there. Unused inline slots are
+ * zero, an address the agent never puts inline. A global function: the
+ * verifier checks it once and the caller sees one unknown result, so the
+ * comparisons do not split the states of everything after them. */
+__noinline int ls_shared4(const struct ls_global *g, __u32 a)
+{
+	if (!g)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < LS_GLOBAL_ADDR4; i++)
+		if (a && g->addr4[i] == a)
+			return 1;
+	if (!(g->flags & LS_GLOBAL_ADDRS_MAP))
+		return 0;
+	struct ls_addr_key ak = { .family = 4 };
+	__builtin_memcpy(ak.addr, &a, 4);
+	return bpf_map_lookup_elem(&ls_addrs, &ak) != NULL;
+}
+
+/* The same for IPv6 (@w0..@w3: the address's 32-bit words as in the
+ * packet). The agent writes a slot's first word last and never puts an
+ * address whose first word is zero inline, so a slot being written cannot
+ * match: its first word is still zero. */
+__noinline int ls_shared6(const struct ls_global *g, __u32 w0, __u32 w1, __u32 w2, __u32 w3)
+{
+	if (!g)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < LS_GLOBAL_ADDR6; i++) {
+		const __u32 *g6 = (const __u32 *)g->addr6[i];
+		if (w0 && !((g6[0] ^ w0) | (g6[1] ^ w1) | (g6[2] ^ w2) | (g6[3] ^ w3)))
+			return 1;
+	}
+	if (!(g->flags & LS_GLOBAL_ADDRS_MAP))
+		return 0;
+	struct ls_addr_key ak = { .family = 6 };
+	__builtin_memcpy(ak.addr, &w0, 4);
+	__builtin_memcpy(ak.addr + 4, &w1, 4);
+	__builtin_memcpy(ak.addr + 8, &w2, 4);
+	__builtin_memcpy(ak.addr + 12, &w3, 4);
+	return bpf_map_lookup_elem(&ls_addrs, &ak) != NULL;
+}
+
 SEC("xdp")
 int ls_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct hdr_cursor nh = { .pos = data };
-	struct ls_addr_key ak = {};
 	struct ethhdr *eth;
 	struct iphdr *iph = NULL;
 	struct ipv6hdr *ip6h = NULL;
@@ -529,9 +656,7 @@ int ls_xdp(struct xdp_md *ctx)
 		proto = parse_iphdr(&nh, end, &iph);
 		if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
 			return PASS(LS_STAT_PASS_OTHER);
-		ak.family = 4;
-		__builtin_memcpy(ak.addr, &iph->daddr, 4);
-		if (!bpf_map_lookup_elem(&ls_addrs, &ak))
+		if (!ls_shared4(g, iph->daddr))
 			return PASS(LS_STAT_PASS_OTHER);
 		if (iph->ihl != 5)
 			return PASS(LS_STAT_PASS_IP_OPTIONS);
@@ -546,9 +671,8 @@ int ls_xdp(struct xdp_md *ctx)
 		proto = parse_ip6hdr(&nh, end, &ip6h);
 		if (proto < 0)
 			return PASS(LS_STAT_PASS_OTHER);
-		ak.family = 6;
-		__builtin_memcpy(ak.addr, &ip6h->daddr, 16);
-		if (!bpf_map_lookup_elem(&ls_addrs, &ak))
+		if (!ls_shared6(g, ip6h->daddr.in6_u.u6_addr32[0], ip6h->daddr.in6_u.u6_addr32[1],
+				ip6h->daddr.in6_u.u6_addr32[2], ip6h->daddr.in6_u.u6_addr32[3]))
 			return PASS(LS_STAT_PASS_OTHER);
 		if (proto == 44)
 			return PASS(LS_STAT_PASS_FRAGMENT);
@@ -578,6 +702,7 @@ int ls_xdp(struct xdp_md *ctx)
 	if (bpf_ntohs(udph->len) != l4len || l4len < sizeof(*udph))
 		return PASS(LS_STAT_PASS_MALFORMED);
 
+	CUT(LS_CUT_HEADERS);
 	r = parse_dns(nh.pos, end, l4len - sizeof(*udph), s, qp, g->flags & LS_GLOBAL_CASEFOLD);
 	if (r >= 0)
 		return PASS(r);
@@ -585,6 +710,8 @@ int ls_xdp(struct xdp_md *ctx)
 	qp->nlabels = s->nl & (LS_XDP_LABELS_MAX * 2 - 1);
 	if (qp->qlen > LS_XDP_NAME_MAX || qp->qlen == 0 || qp->nlabels > LS_XDP_LABELS_MAX)
 		return PASS(LS_STAT_PASS_QNAME);
+
+	CUT(LS_CUT_PARSE);
 
 	/* The zone: the longest origin that is a suffix of the name. */
 	__u64 mask = g->label_mask;
@@ -604,7 +731,7 @@ int ls_xdp(struct xdp_md *ctx)
 		if (zv) {
 			/* another origin under the same hash: this suffix is
 			 * no zone the data plane holds (the agent refused it) */
-			if (!name_eq(zv->name, s->name + name_off(off)))
+			if (!name_eq(zv->name, s->name + name_off(off), qp->qlen - off))
 				return PASS(LS_STAT_PASS_NO_ZONE);
 			s->zlabels = labels;
 			break;
@@ -616,10 +743,24 @@ int ls_xdp(struct xdp_md *ctx)
 	zlabels = s->zlabels & 63;
 	qp->nlabels = s->nl & (LS_XDP_LABELS_MAX * 2 - 1);
 
+	/* The control entry, sequence-counted (ebpf/lockstep.h): seq, the
+	 * fields, seq again; odd or moved means a write was under way, and a
+	 * copy made for another zone (a slot or element reused) is no copy
+	 * of this one: both pass, neither answers. */
+	__u32 slot = zv->slot;
+	struct ls_ctl_slot *cs = bpf_map_lookup_elem(&ls_ctl, &slot);
+	if (!cs)
+		return PASS(LS_STAT_PASS_NO_ZONE);
 	struct ls_zone_ctl ctl;
-	bpf_spin_lock(&zv->lock);
-	ctl = zv->ctl;
-	bpf_spin_unlock(&zv->lock);
+	__u32 seq0 = *(volatile __u32 *)&cs->seq;
+	asm volatile("" ::: "memory");
+	__u64 zhash = cs->zhash;
+	ctl = cs->ctl;
+	asm volatile("" ::: "memory");
+	__u32 seq1 = *(volatile __u32 *)&cs->seq;
+	if ((seq0 & 1) || seq0 != seq1 || zhash != s->zkey.hash)
+		return PASS(LS_STAT_PASS_CTL_BUSY);
+	CUT(LS_CUT_ZONE);
 
 	__u64 now = bpf_ktime_get_tai_ns();
 	__u64 lease = g->lease_deadline;
@@ -628,6 +769,7 @@ int ls_xdp(struct xdp_md *ctx)
 		return count(LS_STAT_DROP_LEASE + ls_ctl_drop_reason(&ctl, now, lease), XDP_DROP);
 	if (v == LS_CTL_NEXT)
 		note_first_next(ctl.zone_id, ctl.next_gen, now);
+	CUT(LS_CUT_DECIDE);
 
 	/* The answer: this name and type, this name, or the closest existing ancestor. */
 	struct ls_ans_key *key = &s->key;
@@ -649,7 +791,7 @@ int ls_xdp(struct xdp_md *ctx)
 	if (av) {
 		/* a hash collision must not answer, and must not make the walk
 		 * below skip the name: pass */
-		if (!name_eq(av->name, s->name))
+		if (!name_eq(av->name, s->name, qp->qlen))
 			return PASS(LS_STAT_PASS_NOT_IN_TABLE);
 		body = av->body;
 	} else {
@@ -666,7 +808,7 @@ int ls_xdp(struct xdp_md *ctx)
 			av = bpf_map_lookup_elem(&ls_answers, key);
 			if (!av)
 				continue;
-			if (!name_eq(av->name, s->name + name_off(off)))
+			if (!name_eq(av->name, s->name + name_off(off), qp->qlen - off))
 				return PASS(LS_STAT_PASS_NOT_IN_TABLE);
 			body = av->below;
 			if (av->flags & LS_ANS_WILDCARD) {
@@ -674,7 +816,8 @@ int ls_xdp(struct xdp_md *ctx)
 				key->flags = kflags | LS_KEY_BELOW;
 				av = bpf_map_lookup_elem(&ls_answers, key);
 				if (av) {
-					if (!name_eq(av->name, s->name + name_off(off)))
+					if (!name_eq(av->name, s->name + name_off(off),
+						     qp->qlen - off))
 						return PASS(LS_STAT_PASS_NOT_IN_TABLE);
 					body = av->body;
 				}
@@ -685,9 +828,10 @@ int ls_xdp(struct xdp_md *ctx)
 	if (!body)
 		return PASS(LS_STAT_PASS_NOT_IN_TABLE);
 
-	struct ls_body_hdr bh;
+	struct ls_body_hdr bh __attribute__((aligned(8)));
 	if (body_hdr(body, &bh) < 0 || bh.len < LS_XDP_OPT_LEN)
 		return PASS(LS_STAT_ERROR);
+	CUT(LS_CUT_ANSWER);
 
 	/* Size: as the engine does it, the whole answer, or TC=1 with the
 	 * question only when the required sections do not fit. In between
@@ -750,6 +894,8 @@ int ls_xdp(struct xdp_md *ctx)
 			return count(LS_STAT_ERROR, XDP_DROP);
 		}
 	}
+
+	CUT(LS_CUT_STORE);
 
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;

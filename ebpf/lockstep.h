@@ -10,9 +10,8 @@
  * shares with the agent (agent/compile.c fills the answer tables,
  * agent/dataplane.c everything else); docs/dataplane.md explains it.
  * Must not: include anything but <linux/types.h> and <linux/bpf.h> (UAPI
- * only, for struct bpf_spin_lock, which the verifier recognises by its BTF
- * name and so cannot be mirrored), so that it compiles in BPF C and in
- * userspace alike; the user side checks sizes with _Static_assert.
+ * only), so that it compiles in BPF C and in userspace alike; the user
+ * side checks sizes with _Static_assert.
  */
 #ifndef LOCKSTEP_EBPF_LOCKSTEP_H
 #define LOCKSTEP_EBPF_LOCKSTEP_H
@@ -250,26 +249,49 @@ struct ls_body3 {
 
 /*
  * zones: key ls_name_hash() of the origin -> ls_zone_val holding the
- * origin (compared before a hit is trusted); written by agent/dataplane.c
- * with BPF_F_LOCK, read by the program under the lock, so no reader sees
- * a half-written control entry.
- * Why a lock and not the hash map's own element replacement: an update
- * does insert a new element and unlink the old one, but the old one goes
- * back to the kernel's per-CPU BPF allocator cache (kernel/bpf/memalloc.c,
- * also without preallocation), and the next update on that CPU may reuse
- * it at once; a reader still copying it could then see parts of another
- * zone's entry. The lock costs about 40 ns per query here (docs/benchmarks.md);
- * a sequence-counted copy in an mmapped array would remove it.
+ * origin (compared before a hit is trusted) and the zone's slot in the
+ * control array; written by agent/dataplane.c when a zone is added or
+ * removed, never while it is served (its origin, labels and slot do not
+ * change).
  */
 struct ls_zone_key {
 	__u64 hash;
 };
 
 struct ls_zone_val {
-	struct bpf_spin_lock lock;
 	__u32 labels; /* labels of the origin */
-	struct ls_zone_ctl ctl;
+	__u32 slot; /* index into the ctl array */
 	__u8 name[LS_XDP_NAME_MAX]; /* the origin, lowercased, zero-padded */
+};
+
+/*
+ * ctl: zone slot -> ls_ctl_slot, an mmapable array the agent writes
+ * through its mapping as a sequence-counted copy (a seqlock without the
+ * lock): seq made odd, the fields written, seq made even. The program
+ * reads seq, the fields, seq again, and passes the packet to the slow
+ * path (counted as pass_ctl_busy) when seq was odd or moved: it never
+ * answers from a control entry it may have read half-written. The copy
+ * also carries the zone's hash, which the program compares with the hash
+ * it looked the zone up by, so a zones element freed and reused between
+ * the lookup and the read (a zone removed, another added) or a slot given
+ * to another zone is passed, never answered from another zone's entry.
+ * Ordering: the agent's writes are ordered by release fences; the
+ * program's three reads by compiler barriers, which is enough on x86-64
+ * (TSO: loads are not reordered with loads), the architecture this
+ * data plane is built and tested for (note_first_next() relies on TSO
+ * too). Why not the hash map's own element replacement: an update does
+ * insert a new element and unlink the old, but the old goes back to the
+ * kernel's per-CPU BPF allocator cache (kernel/bpf/memalloc.c) and the
+ * next update on that CPU may reuse it at once; a reader still copying it
+ * could then see parts of another entry. The spin lock this replaces
+ * cost about 40 ns per query and a shared, written cache line per zone.
+ */
+struct ls_ctl_slot {
+	__u32 seq; /* odd: being written */
+	__u32 pad;
+	__u64 zhash; /* ls_name_hash() of the origin this slot serves; 0: none */
+	struct ls_zone_ctl ctl;
+	__u8 pad2[16]; /* one 64-octet cache line per zone */
 };
 
 /*
@@ -298,19 +320,34 @@ struct ls_addr_key {
 
 /*
  * global: one entry, mmapped by the agent, which writes single aligned
- * 64-bit words (atomic on every 64-bit target); the program reads them once
- * per packet.
+ * 64- or 32-bit words (atomic on every 64-bit target; the inline IPv6
+ * addresses as described below); the program reads them once per packet.
  */
+#define LS_GLOBAL_ADDR4 4
+#define LS_GLOBAL_ADDR6 2
+
 struct ls_global {
 	__u64 lease_deadline; /* CLOCK_TAI ns; 0: never leased, silent */
 	__u64 label_mask; /* bit n: some zone's origin has n labels (n < 64) */
 	__u64 next_gen; /* the agent's generation id counter, kept across restarts */
 	__u32 port; /* service.port */
 	__u32 flags; /* LS_GLOBAL_* */
+	/* The first shared addresses of each family, in the cache line the
+	 * program reads anyway: a packet to one of them needs no ls_addrs
+	 * lookup. Unused slots are zero, and the program reads no count:
+	 * an address whose first 32 bits are zero is never put here, an IPv6
+	 * slot gets its first word last, and addresses are only added.
+	 * More than fit here (or such an address) set LS_GLOBAL_ADDRS_MAP:
+	 * the program then looks up ls_addrs (which holds every address) for
+	 * what it does not find here. */
+	__u32 n4, n6; /* slots used: the agent's own bookkeeping */
+	__u32 addr4[LS_GLOBAL_ADDR4]; /* network order */
+	__u8 addr6[LS_GLOBAL_ADDR6][16];
 };
 
 /* ls_global.flags */
 #define LS_GLOBAL_CASEFOLD (1u << 0) /* responses are case-independent: answer any spelling */
+#define LS_GLOBAL_ADDRS_MAP (1u << 1) /* some address is only in ls_addrs */
 
 /* stats: per-CPU array of __u64 indexed by enum ls_stat; written by the program. */
 enum ls_stat {
@@ -333,7 +370,24 @@ enum ls_stat {
 	LS_STAT_DROP_NOT_READY,
 	LS_STAT_DROP_NO_LIVE,
 	LS_STAT_ERROR, /* a helper failed: passed */
+	LS_STAT_PASS_CTL_BUSY, /* the zone's control entry was being written */
 	LS_STAT_MAX,
+};
+
+/*
+ * Benchmarks only: where a program loaded with ls_bench_cut = n drops
+ * (XDP_DROP, uncounted) every query it would otherwise go on with, so
+ * run_time_ns / run_cnt under real traffic measures the steps before it.
+ * 0 is the data plane itself; the verifier removes the cut points then.
+ */
+enum ls_bench_cut {
+	LS_CUT_NONE = 0,
+	LS_CUT_HEADERS = 1, /* after Ethernet, IP, UDP and the address lookup */
+	LS_CUT_PARSE = 2, /* after the DNS header, name, hashes and EDNS */
+	LS_CUT_ZONE = 3, /* after the zone lookup and the control copy */
+	LS_CUT_DECIDE = 4, /* after the clock read and ls_ctl_decide() */
+	LS_CUT_ANSWER = 5, /* after the answer lookups and the body header */
+	LS_CUT_STORE = 6, /* after adjust_tail and the body copy */
 };
 
 #endif

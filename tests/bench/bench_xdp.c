@@ -6,7 +6,7 @@
  *
  *   bench_xdp serve --if IFACE [--mode native|generic] [--pin DIR]
  *                   --addr ADDR... --zone FILE [--next FILE --switch-ms MS]
- *                   [--lease-ms MS] [--renew-ms MS] [--withdraw-ms MS]
+ *                   [--lease-ms MS] [--renew-ms MS] [--withdraw-ms MS] [--cut N]
  *       Load (or re-adopt from DIR) and attach, compile the zone(s) with the
  *       engine, serve until SIGTERM (then detach and unpin) or SIGKILL (then
  *       the program stays attached and answers until the lease runs out).
@@ -16,6 +16,11 @@
  *       answering program beside the no-op program, each measured with
  *       single runs (the program rewrites the packet in place, so a repeat
  *       count would measure the response being passed from the second run on).
+ *   bench_xdp steps --zone FILE [--runs N]
+ *       The same mix through programs cut short after each step (enum
+ *       ls_bench_cut: headers, parse, zone + control, clock + decision,
+ *       answer lookup, body copy) beside the whole program and the no-op,
+ *       round-robin in one loop: what each step adds, hot cache.
  *   bench_xdp attach-pass --if IFACE
  *       Attach the no-op program (for a veth peer; see attach_pass()).
  *   bench_xdp memory --zone FILE
@@ -134,6 +139,7 @@ static int serve(int argc, char **argv)
 		{ "lease-ms", required_argument, NULL, 'l' },
 		{ "renew-ms", required_argument, NULL, 'r' },
 		{ "withdraw-ms", required_argument, NULL, 'w' },
+		{ "cut", required_argument, NULL, 'c' },
 		{ 0 },
 	};
 	for (int ch; (ch = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
@@ -157,6 +163,9 @@ static int serve(int argc, char **argv)
 			break;
 		case 'n':
 			next_path = optarg;
+			break;
+		case 'c':
+			o.bench_cut = (uint32_t)atoi(optarg);
 			break;
 		case 's':
 			switch_ms = atol(optarg);
@@ -376,6 +385,116 @@ static int testrun(int argc, char **argv)
 	return 0;
 }
 
+/* One query mix entry of tests/bench/xdp.sh's zone (example.com.zone). */
+static const struct {
+	const char *what, *name;
+	uint16_t qtype;
+} steps_mix[] = {
+	{ "positive", "mail.example.com.", 1 },	     { "NODATA", "mail.example.com.", 28 },
+	{ "NXDOMAIN", "nope.example.com.", 1 },	     { "referral", "www.sub.example.com.", 1 },
+	{ "wildcard", "foo.wild.example.com.", 16 },
+};
+
+#define NCUTS 7 /* LS_CUT_HEADERS .. LS_CUT_STORE, then the whole program */
+
+/* A data plane serving @z as live, cut at @cut (0: whole). */
+static struct ls_dataplane *open_cut(const struct ls_zone *z, uint32_t cut)
+{
+	struct ls_dataplane_opts o = { .mode = LS_CONFIG_XDP_NATIVE,
+				       .pin_dir = "",
+				       .bench_cut = cut };
+	struct ls_dataplane *dp = NULL;
+	struct sockaddr_storage ss = { .ss_family = AF_INET };
+	uint32_t gen;
+
+	size_for(z, &o);
+	if (ls_dataplane_open(&o, &dp) < 0)
+		return NULL;
+	inet_pton(AF_INET, "192.0.2.53", &((struct sockaddr_in *)&ss)->sin_addr);
+	ls_dataplane_add_addr(dp, &ss);
+	add_gen(dp, z, &gen);
+	struct ls_zone_ctl ctl = { .switch_at = LS_TIME_NEVER,
+				   .withdraw_at = LS_TIME_NEVER,
+				   .live_gen = gen,
+				   .flags = LS_CTL_HAS_LIVE };
+	ls_dataplane_set_zone(dp, ls_zone_origin(z), &ctl);
+	ls_dataplane_renew(dp, LS_TIME_NEVER);
+	return dp;
+}
+
+static int steps(int argc, char **argv)
+{
+	static const char *const names[NCUTS] = { "headers", "parse", "zone+ctl", "clock+decide",
+						  "answer",  "store", "whole" };
+	struct ls_dataplane *dp[NCUTS] = { 0 };
+	const char *zone_path = NULL;
+	long runs = 20000;
+	struct ls_zone *z;
+	int err = 1;
+
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--zone") == 0)
+			zone_path = argv[i + 1];
+		else if (strcmp(argv[i], "--runs") == 0)
+			runs = atol(argv[i + 1]);
+	}
+	if (!zone_path || !(z = load_zone(zone_path)) || runs <= 0)
+		return 2;
+	for (int k = 0; k < NCUTS; k++) {
+		dp[k] = open_cut(z, k + 1 < NCUTS ? (uint32_t)(k + 1) : LS_CUT_NONE);
+		if (!dp[k]) {
+			err = 77;
+			goto free_dp;
+		}
+	}
+	printf("| query | no-op |");
+	for (int k = 0; k < NCUTS; k++)
+		printf(" %s |", names[k]);
+	printf("\n|---|---|");
+	for (int k = 0; k < NCUTS; k++)
+		printf("---|");
+	printf("\n");
+	double mean[NCUTS + 1] = { 0 };
+	size_t nmix = sizeof(steps_mix) / sizeof(steps_mix[0]);
+	for (size_t m = 0; m < nmix; m++) {
+		uint8_t in[512], out[4096];
+		size_t len = mkpacket(in, steps_mix[m].name, steps_mix[m].qtype);
+		uint64_t t[NCUTS + 1] = { 0 };
+		for (long r = 0; r < runs; r++) {
+			for (int k = 0; k <= NCUTS; k++) {
+				LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in,
+					    .data_size_in = (__u32)len, .data_out = out,
+					    .data_size_out = sizeof(out), .repeat = 1);
+				int fd = k == 0 ? ls_dataplane_noop_fd(dp[0]) :
+						  ls_dataplane_prog_fd(dp[k - 1]);
+				if (bpf_prog_test_run_opts(fd, &o) < 0)
+					goto free_dp;
+				t[k] += o.duration;
+			}
+		}
+		printf("| %s |", steps_mix[m].what);
+		for (int k = 0; k <= NCUTS; k++) {
+			double ns = (double)t[k] / (double)runs;
+			mean[k] += ns / (double)nmix;
+			printf(" %.1f |", ns);
+		}
+		printf("\n");
+	}
+	printf("| mean |");
+	for (int k = 0; k <= NCUTS; k++)
+		printf(" %.1f |", mean[k]);
+	printf("\n| step adds |  |");
+	for (int k = 1; k <= NCUTS; k++)
+		printf(" %.1f |", mean[k] - mean[k - 1]);
+	printf("\n");
+	err = 0;
+free_dp:
+	for (int k = 0; k < NCUTS; k++)
+		ls_dataplane_shutdown(dp[k]);
+	ls_zone_free(z);
+	return err;
+}
+
 static int memory(int argc, char **argv)
 {
 	struct ls_dataplane_opts o = { .mode = LS_CONFIG_XDP_NATIVE, .pin_dir = "" };
@@ -442,11 +561,13 @@ int main(int argc, char **argv)
 		return serve(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "testrun") == 0)
 		return testrun(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "steps") == 0)
+		return steps(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "attach-pass") == 0)
 		return attach_pass(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "memory") == 0)
 		return memory(argc, argv);
-	fprintf(stderr, "usage: bench_xdp serve|testrun|memory ...\n");
+	fprintf(stderr, "usage: bench_xdp serve|testrun|steps|attach-pass|memory ...\n");
 	return 2;
 }
 #endif /* LOCKSTEP_HAVE_BPF */

@@ -18,11 +18,18 @@
 #     rate with >= 99% answered, and whether the generator itself was the
 #     limit (it sent less than asked); and the program's run_time_ns /
 #     run_cnt over lockstep's sweep (queries back to back).
+#  2b. where the time goes under real traffic: the program cut short after
+#     each step (bench_xdp serve --cut N, enum ls_bench_cut: it drops there)
+#     and the no-op program, each attached in turn and fed by kxdpgun at one
+#     fixed rate (FLOOR_RATE, FLOOR_S s): run_time_ns / run_cnt per variant.
+#     With OLD=<bench_xdp of another build>, part 2 alternates that build's
+#     program with this one's, ROUNDS times, in the same run.
 #  4. with MEMORY=1: map memory per name for a zone of 1,000,000 delegations
 #     (two NS each, unique names: no body is shared) beside knotd's resident
 #     memory for the same zone.
 # Knobs: DURATION (s per step, 3), RATES ("100000 200000 ..."), PERF_S (10),
-# MEMORY (0).
+# MEMORY (0), OLD (unset), ROUNDS (2), FLOOR (1), FLOOR_RATE (100000),
+# FLOOR_S (5); TESTRUN=0 skips part 1, SWEEP=0 part 3.
 # Exit: 0, 1 on failure, 77 when root, dnsperf, kxdpgun or knotd is missing.
 set -uo pipefail
 
@@ -31,6 +38,11 @@ BUILD=${1:-$SRC/build-bench}
 DURATION=${DURATION:-3}
 RATES=${RATES:-"50000 100000 200000 300000 400000 600000 800000 1000000 1200000"}
 PERF_S=${PERF_S:-10}
+ROUNDS=${ROUNDS:-2}
+FLOOR=${FLOOR:-1}
+FLOOR_RATE=${FLOOR_RATE:-100000}
+FLOOR_S=${FLOOR_S:-5}
+OLD=${OLD:-}
 
 for c in dnsperf kxdpgun knotd knotc bpftool cmake; do
 	command -v "$c" >/dev/null 2>&1 || {
@@ -53,10 +65,16 @@ TOOL="$BUILD/tests/bench_xdp"
 ls_require_root
 ZONE="$SRC/tests/data/zones/example.com.zone"
 
-echo "## 1. BPF_PROG_TEST_RUN, ns per query (single runs, kernel-measured)"
-echo
-"$TOOL" testrun --zone "$ZONE" --runs 100000 2>/dev/null || ls_fail "testrun"
-echo
+if [ "${TESTRUN:-1}" = 1 ]; then
+	echo "## 1. BPF_PROG_TEST_RUN, ns per query (single runs, kernel-measured)"
+	echo
+	"$TOOL" testrun --zone "$ZONE" --runs 100000 2>/dev/null || ls_fail "testrun"
+	echo
+	echo "## 1b. BPF_PROG_TEST_RUN, the program cut short after each step (ns, cumulative, hot cache)"
+	echo
+	"$TOOL" steps --zone "$ZONE" --runs 20000 2>/dev/null || ls_fail "steps"
+	echo
+fi
 
 # Namespaces: client <-> lockstep (XDP), client <-> knot.
 client=$(ls_netns client)
@@ -73,9 +91,34 @@ mkdir -p "$LS_TMP/bpffs"
 mount -t bpf bpf "$LS_TMP/bpffs" || ls_fail "bpffs"
 trap 'rc=$?; sysctl -qw kernel.bpf_stats_enabled=0; umount -l "$LS_TMP/bpffs" 2>/dev/null; (exit $rc); ls_cleanup' EXIT
 
-ls_bg "$lsn" "$LS_TMP/agent.log" "$TOOL" serve --if ls0 --pin "$LS_TMP/bpffs/ls" \
-	--addr 192.0.2.53 --zone "$ZONE" --lease-ms 5000
-ls_wait 20 grep -q ready "$LS_TMP/agent.log" || ls_fail "agent did not start"
+# the program's own statistics: run_time_ns and run_cnt
+pstat() {
+	bpftool prog show id "$1" -j |
+		python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))'
+}
+xdp_prog_id() { # NETNS IFACE
+	ip -n "$1" -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])'
+}
+SERVE_PID=
+# serve_start BENCH_XDP [CUT]: the zone served on ls0 by that build's program
+serve_start() {
+	local bin=$1 cut=${2:-0} extra=()
+	[ "$cut" != 0 ] && extra=(--cut "$cut")
+	: >"$LS_TMP/agent.log"
+	ls_bg "$lsn" "$LS_TMP/agent.log" "$bin" serve --if ls0 --pin "$LS_TMP/bpffs/ls" \
+		--addr 192.0.2.53 --zone "$ZONE" --lease-ms 5000 "${extra[@]}"
+	SERVE_PID=$LS_LAST_PID
+	ls_wait 60 grep -q ready "$LS_TMP/agent.log" || ls_fail "agent did not start"
+	progid=$(xdp_prog_id "$lsn" ls0)
+}
+serve_stop() { # SIGTERM: detach and unpin
+	[ -n "$SERVE_PID" ] || return 0
+	kill -TERM "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID" 2>/dev/null
+	cat "$LS_TMP/agent.log" >>"$LS_TMP/agents.log"
+	SERVE_PID=
+}
+serve_start "$TOOL"
 
 mkdir -p "$LS_TMP/knot"
 cat >"$LS_TMP/knot/knot.conf" <<EOF
@@ -107,19 +150,21 @@ printf '%s\n' "mail.example.com A" "mail.example.com AAAA" "nope.example.com A" 
 echo "## 2. Kernel statistics under dnsperf (veth, native XDP, $PERF_S s)"
 echo
 sysctl -qw kernel.bpf_stats_enabled=1
-progid=$(ip -n "$lsn" -j link show ls0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')
 # the client's veth runs the no-op program on every response: the floor
 # of what run_time_ns/run_cnt reports under the same load (the statistics'
 # own clock reads, a cold start per packet)
-noopid=$(ip -n "$client" -j link show lc0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')
-read -r t0 c0 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
-read -r p0 q0 < <(bpftool prog show id "$noopid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
-ip netns exec "$client" dnsperf -s 192.0.2.53 -d "$LS_TMP/q.txt" -l "$PERF_S" -c 8 -t 1 >"$LS_TMP/perf.log" 2>&1
-read -r t1 c1 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
-read -r p1 q1 < <(bpftool prog show id "$noopid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
-sysctl -qw kernel.bpf_stats_enabled=0
-qps=$(awk '/Queries per second/ {print $4}' "$LS_TMP/perf.log")
-lost=$(awk '/Queries lost/ {print $3}' "$LS_TMP/perf.log")
+noopid=$(xdp_prog_id "$client" lc0)
+# xdp_perf: dnsperf against the program attached now; prints "ns runs qps lost noop_ns"
+xdp_perf() {
+	local t0 c0 t1 c1 p0 q0 p1 q1
+	read -r t0 c0 < <(pstat "$progid")
+	read -r p0 q0 < <(pstat "$noopid")
+	ip netns exec "$client" dnsperf -s 192.0.2.53 -d "$LS_TMP/q.txt" -l "$PERF_S" -c 8 -t 1 >"$LS_TMP/perf.log" 2>&1
+	read -r t1 c1 < <(pstat "$progid")
+	read -r p1 q1 < <(pstat "$noopid")
+	echo "$(((t1 - t0) / (c1 - c0 > 0 ? c1 - c0 : 1))) $((c1 - c0)) $(awk '/Queries per second/ {print $4}' "$LS_TMP/perf.log") $(awk '/Queries lost/ {print $3}' "$LS_TMP/perf.log") $(((p1 - p0) / (q1 - q0 > 0 ? q1 - q0 : 1)))"
+}
+read -r xns xruns qps lost noopns < <(xdp_perf)
 # knotd under the same load: its whole process CPU (utime + stime) per response
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 k0=$(cpu "$KNOT_PID")
@@ -129,52 +174,107 @@ kresp=$(awk '/Queries completed/ {print $3}' "$LS_TMP/perf-knot.log")
 kqps=$(awk '/Queries per second/ {print $4}' "$LS_TMP/perf-knot.log")
 tick=$(getconf CLK_TCK)
 kns=$(((k1 - k0) * 1000000000 / tick / (kresp > 0 ? kresp : 1)))
-xns=$(((t1 - t0) / (c1 - c0 > 0 ? c1 - c0 : 1)))
 echo "| server | queries | CPU ns per query | how measured | dnsperf qps | lost |"
 echo "|---|---|---|---|---|---|"
-echo "| lockstep XDP | $((c1 - c0)) | $xns | run_time_ns/run_cnt | $qps | $lost |"
+echo "| lockstep XDP | $xruns | $xns | run_time_ns/run_cnt | $qps | $lost |"
 echo "| knotd (UDP) | $kresp | $kns | utime+stime / responses | $kqps | |"
-echo "| no-op XDP (client veth, same load) | $((q1 - q0)) | $(((p1 - p0) / (q1 - q0 > 0 ? q1 - q0 : 1))) | run_time_ns/run_cnt | | |"
+echo "| no-op XDP (client veth, same load) | | $noopns | run_time_ns/run_cnt | | |"
 echo
 echo "knotd / XDP CPU per query: $((kns / (xns > 0 ? xns : 1)))x"
 echo
-
-echo "## 3. kxdpgun throughput (${DURATION} s per step, highest rate with >= 99% answered)"
-echo
-# kxdpgun query file: "name type" lines as dnsperf's
-sweep() { # NAME TARGET IFACE
-	local name=$1 target=$2 ifc=$3 best=0 r out sent recv
-	for r in $RATES; do
-		out=$(ip netns exec "$client" kxdpgun -t "$DURATION" -Q "$r" -i "$LS_TMP/q.txt" \
-			-I "$ifc" "$target" 2>&1)
-		sent=$(echo "$out" | awk '/total queries:/ {print $3; exit}')
-		recv=$(echo "$out" | awk '/total replies:/ {print $3; exit}')
-		[ -n "$sent" ] && [ -n "$recv" ] || {
-			echo "$out" >&2
-			break
-		}
-		local asked=$((r * DURATION)) pct=$((recv * 1000 / (sent > 0 ? sent : 1)))
-		local limit=""
-		[ "$sent" -lt $((asked * 95 / 100)) ] && limit=" (generator limit: sent $sent of $asked)"
-		local got=$((recv / DURATION))
-		echo "| $name | $r | $sent | $recv | $got | $((pct / 10)).$((pct % 10))%$limit |"
-		[ "$pct" -ge 990 ] && [ "$got" -gt "$best" ] && best=$got
+if [ -n "$OLD" ]; then
+	echo "### 2a. This build beside OLD=$OLD, alternating ($ROUNDS rounds, dnsperf $PERF_S s each)"
+	echo
+	echo "| round | build | ns per answer (run_time_ns/run_cnt) | queries | dnsperf qps | no-op on the client veth |"
+	echo "|---|---|---|---|---|---|"
+	for r in $(seq "$ROUNDS"); do
+		for which in old new; do
+			serve_stop
+			if [ "$which" = old ]; then serve_start "$OLD"; else serve_start "$TOOL"; fi
+			read -r xns2 xruns2 qps2 lost2 noop2 < <(xdp_perf)
+			echo "| $r | $which | $xns2 | $xruns2 | $qps2 | $noop2 |"
+		done
 	done
-	echo "| **$name** | | | | **$best** | highest answered qps with >= 99% answered |"
-}
-echo "| server | asked qps | sent | answered | answered qps | answered % |"
-echo "|---|---|---|---|---|---|"
-# the program's own statistics over the whole sweep: the cost per query
-# when queries arrive back to back (warm caches), beside part 2's
-sysctl -qw kernel.bpf_stats_enabled=1
-read -r s0 n0 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
-sweep lockstep-xdp 192.0.2.53 lc0
-read -r s1 n1 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
+	echo
+fi
 sysctl -qw kernel.bpf_stats_enabled=0
-sweep knotd 198.51.100.53 kc0
-echo
-echo "lockstep XDP over its sweep: $((n1 - n0)) runs, $(((s1 - s0) / (n1 - n0 > 0 ? n1 - n0 : 1))) ns per run (run_time_ns/run_cnt)"
-echo
+
+if [ "$FLOOR" = 1 ]; then
+	echo "## 2b. Where the time goes under real traffic (kxdpgun at $FLOOR_RATE q/s, $FLOOR_S s per variant)"
+	echo
+	echo "Each variant drops every query after the step named (the whole program answers);"
+	echo "run_time_ns / run_cnt of the program on ls0, variants in one run, one after another."
+	echo
+	echo "| variant | runs | ns per packet |"
+	echo "|---|---|---|"
+	sysctl -qw kernel.bpf_stats_enabled=1
+	floor_run() { # NAME
+		local t0 c0 t1 c1
+		read -r t0 c0 < <(pstat "$progid")
+		ip netns exec "$client" kxdpgun -t "$FLOOR_S" -Q "$FLOOR_RATE" -i "$LS_TMP/q.txt" \
+			-I lc0 192.0.2.53 >"$LS_TMP/floor.log" 2>&1
+		read -r t1 c1 < <(pstat "$progid")
+		echo "| $1 | $((c1 - c0)) | $(((t1 - t0) / (c1 - c0 > 0 ? c1 - c0 : 1))) |"
+	}
+	serve_stop
+	ip netns exec "$lsn" "$TOOL" attach-pass --if ls0 || ls_fail "attach-pass ls0"
+	progid=$(xdp_prog_id "$lsn" ls0)
+	floor_run "no-op program (XDP_PASS)"
+	ip -n "$lsn" link set ls0 xdp off
+	cut=1
+	for name in "headers (Ethernet, IP, UDP, address)" "+ DNS parse (name, hashes, EDNS)" \
+		"+ zone lookup, control copy" "+ clock, decision" "+ answer lookups, body header" \
+		"+ adjust_tail, body copy"; do
+		serve_start "$TOOL" "$cut"
+		floor_run "$name"
+		serve_stop
+		cut=$((cut + 1))
+	done
+	serve_start "$TOOL"
+	floor_run "whole program (answers, XDP_TX)"
+	sysctl -qw kernel.bpf_stats_enabled=0
+	echo
+fi
+[ -n "$SERVE_PID" ] || serve_start "$TOOL"
+
+if [ "${SWEEP:-1}" = 1 ]; then
+	echo "## 3. kxdpgun throughput (${DURATION} s per step, highest rate with >= 99% answered)"
+	echo
+	# kxdpgun query file: "name type" lines as dnsperf's
+	sweep() { # NAME TARGET IFACE
+		local name=$1 target=$2 ifc=$3 best=0 r out sent recv
+		for r in $RATES; do
+			out=$(ip netns exec "$client" kxdpgun -t "$DURATION" -Q "$r" -i "$LS_TMP/q.txt" \
+				-I "$ifc" "$target" 2>&1)
+			sent=$(echo "$out" | awk '/total queries:/ {print $3; exit}')
+			recv=$(echo "$out" | awk '/total replies:/ {print $3; exit}')
+			[ -n "$sent" ] && [ -n "$recv" ] || {
+				echo "$out" >&2
+				break
+			}
+			local asked=$((r * DURATION)) pct=$((recv * 1000 / (sent > 0 ? sent : 1)))
+			local limit=""
+			[ "$sent" -lt $((asked * 95 / 100)) ] && limit=" (generator limit: sent $sent of $asked)"
+			local got=$((recv / DURATION))
+			echo "| $name | $r | $sent | $recv | $got | $((pct / 10)).$((pct % 10))%$limit |"
+			[ "$pct" -ge 990 ] && [ "$got" -gt "$best" ] && best=$got
+		done
+		echo "| **$name** | | | | **$best** | highest answered qps with >= 99% answered |"
+	}
+	echo "| server | asked qps | sent | answered | answered qps | answered % |"
+	echo "|---|---|---|---|---|---|"
+	# the program's own statistics over the whole sweep: the cost per query
+	# when queries arrive back to back (warm caches), beside part 2's
+	sysctl -qw kernel.bpf_stats_enabled=1
+	read -r s0 n0 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
+	sweep lockstep-xdp 192.0.2.53 lc0
+	read -r s1 n1 < <(bpftool prog show id "$progid" -j | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("run_time_ns",0), d.get("run_cnt",0))')
+	sysctl -qw kernel.bpf_stats_enabled=0
+	sweep knotd 198.51.100.53 kc0
+	echo
+	echo "lockstep XDP over its sweep: $((n1 - n0)) runs, $(((s1 - s0) / (n1 - n0 > 0 ? n1 - n0 : 1))) ns per run (run_time_ns/run_cnt)"
+	echo
+fi
 if [ "${MEMORY:-0}" = 1 ]; then
 	echo "## 4. Memory for 1,000,000 delegations"
 	echo
@@ -206,5 +306,6 @@ PY
 	echo "| knotd resident memory, zone loaded | $krss | $((krss / 1000000)) |"
 	echo
 fi
-cat "$LS_TMP/agent.log" >&2
+serve_stop
+cat "$LS_TMP/agents.log" >&2
 exit 0

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <linux/if_ether.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -925,21 +926,22 @@ static void test_collision(void **state)
 	/* the zone's entry holds another origin under example.'s hash */
 	struct ls_zone_key zk = { .hash = ls_name_hash(origin) };
 	struct ls_zone_val zv, zbad;
-	struct ls_zone_ctl ctl;
-	assert_int_equal(bpf_map_lookup_elem_flags(zfd, &zk, &zv, BPF_F_LOCK), 0);
+	struct ls_zone_ctl ctl, zctl;
+	assert_int_equal(ls_dataplane_get_zone(dp, origin, &zctl), 0);
+	assert_int_equal(bpf_map_lookup_elem(zfd, &zk, &zv), 0);
 	zbad = zv;
 	memset(zbad.name, 0, sizeof(zbad.name));
 	memcpy(zbad.name, "\7elpmaxe", 9);
-	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zbad, BPF_F_LOCK), 0);
+	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zbad, BPF_EXIST), 0);
 	ls_dataplane_stats(dp, st);
 	uint64_t nz = st[LS_STAT_PASS_NO_ZONE];
 	assert_int_equal(run(&in, &out), XDP_PASS);
 	ls_dataplane_stats(dp, st);
 	assert_int_equal(st[LS_STAT_PASS_NO_ZONE], nz + 1);
 	assert_int_equal(ls_dataplane_get_zone(dp, origin, &ctl), -ENOENT);
-	assert_int_equal(ls_dataplane_set_zone(dp, origin, &zv.ctl), -EEXIST);
+	assert_int_equal(ls_dataplane_set_zone(dp, origin, &zctl), -EEXIST);
 	assert_int_equal(ls_dataplane_remove_zone(dp, origin), -ENOENT);
-	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zv, BPF_F_LOCK), 0);
+	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zv, BPF_EXIST), 0);
 	assert_int_equal(run(&in, &out), XDP_TX);
 
 	/* ... and when that origin has another label count and an enclosing
@@ -952,20 +954,180 @@ static void test_collision(void **state)
 				    .flags = LS_CTL_HAS_LIVE,
 				    .zone_id = 0x7fff0001 };
 	zbad.labels = 3;
-	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zbad, BPF_F_LOCK), 0);
-	assert_int_equal(ls_dataplane_set_zone(dp, origin, &zv.ctl), -EEXIST);
+	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zbad, BPF_EXIST), 0);
+	assert_int_equal(ls_dataplane_set_zone(dp, origin, &zctl), -EEXIST);
 	assert_int_equal(ls_dataplane_set_zone(dp, root, &rctl), 0);
 	/* a removal recomputes the label mask from the map */
 	assert_int_equal(ls_dataplane_set_zone(dp, (const uint8_t *)"\3foo", &rctl), 0);
 	assert_int_equal(ls_dataplane_remove_zone(dp, (const uint8_t *)"\3foo"), 0);
 	assert_int_equal(run(&in, &out), XDP_PASS);
 	assert_int_equal(ls_dataplane_remove_zone(dp, root), 0);
-	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zv, BPF_F_LOCK), 0);
+	assert_int_equal(bpf_map_update_elem(zfd, &zk, &zv, BPF_EXIST), 0);
 	assert_int_equal(run(&in, &out), XDP_TX);
 
 	close(afd);
 	close(zfd);
 	serve_live();
+	(void)state;
+}
+
+/*
+ * The control entry is read without a lock (a sequence-counted copy the
+ * agent writes through its mapping, ebpf/lockstep.h): a writer thread
+ * alternates between two control entries that both answer from gen_live —
+ * C1 serves it as the live generation (no switch), C2 as the next
+ * generation after a switch in the past — while the main thread runs
+ * queries. A torn mix (C2's switch time with C1's next generation, or
+ * C1's "no switch" with C2's live generation) would answer from
+ * gen_next: every answer must be gen_live's, every other verdict a pass
+ * counted as pass_ctl_busy. No timing assumption: the runs are bounded
+ * by count, and how often the two threads met is only printed.
+ */
+struct ctl_hammer {
+	volatile int stop;
+	size_t writes;
+};
+
+static void *hammer(void *arg)
+{
+	struct ctl_hammer *h = arg;
+	struct ls_zone_ctl c1 = { .switch_at = LS_TIME_NEVER,
+				  .withdraw_at = LS_TIME_NEVER,
+				  .live_gen = gen_live,
+				  .next_gen = gen_next,
+				  .flags = LS_CTL_HAS_LIVE | LS_CTL_NEXT_READY,
+				  .zone_id = 1 };
+	struct ls_zone_ctl c2 = { .switch_at = 0,
+				  .withdraw_at = LS_TIME_NEVER,
+				  .live_gen = gen_next,
+				  .next_gen = gen_live,
+				  .flags = LS_CTL_HAS_LIVE | LS_CTL_NEXT_READY,
+				  .zone_id = 1 };
+
+	while (!h->stop) {
+		if (ls_dataplane_set_zone(dp, origin, (h->writes & 1) ? &c2 : &c1))
+			break;
+		h->writes++;
+	}
+	return NULL;
+}
+
+static void test_ctl_untorn(void **state)
+{
+	uint8_t q[600], r_live[PKTMAX], r_next[PKTMAX];
+	struct pkt in, out;
+	size_t qlen = dns_query(q, "www.example.", 1, 1232, false, 1);
+	uint64_t st0[LS_STAT_MAX], st1[LS_STAT_MAX];
+	struct ctl_hammer h = { 0 };
+	size_t n_tx = 0, n_pass = 0;
+	pthread_t th;
+
+	wrap(&in, q, qlen, false, V_PLAIN);
+	cur_zone = zone;
+	int l_live = engine(q, qlen, r_live);
+	cur_zone = next_zone;
+	int l_next = engine(q, qlen, r_next);
+	assert_true(l_live > 0 && l_next > 0);
+	assert_true(l_live != l_next || memcmp(r_live, r_next, (size_t)l_live) != 0);
+
+	ls_dataplane_stats(dp, st0);
+	assert_int_equal(pthread_create(&th, NULL, hammer, &h), 0);
+	for (int i = 0; i < 100000; i++) {
+		int v = run(&in, &out);
+		if (v == XDP_PASS) {
+			n_pass++;
+			continue;
+		}
+		assert_int_equal(v, XDP_TX);
+		size_t dlen;
+		const uint8_t *d = unwrap(&out, false, &dlen);
+		assert_int_equal(dlen, (size_t)l_live);
+		assert_memory_equal(d, r_live, dlen);
+		n_tx++;
+	}
+	h.stop = 1;
+	pthread_join(th, NULL);
+	ls_dataplane_stats(dp, st1);
+	assert_true(h.writes > 0);
+	/* every pass was a read that met a write, nothing else */
+	assert_int_equal(st1[LS_STAT_PASS_CTL_BUSY] - st0[LS_STAT_PASS_CTL_BUSY], n_pass);
+	assert_int_equal(st1[LS_STAT_ANSWERED] - st0[LS_STAT_ANSWERED], n_tx);
+	print_message("  untorn: %zu control writes, %zu answers, %zu passed mid-write\n", h.writes,
+		      n_tx, n_pass);
+	serve_live();
+	(void)state;
+}
+
+/*
+ * Shared addresses: the first few of each family sit in ls_global, the
+ * rest (and any whose first 32 bits are zero) only in ls_addrs, which the
+ * program then consults. Every configured address answers, whichever
+ * list holds it; another address is passed; adding an address twice
+ * takes no second slot.
+ */
+static void set_dst(struct pkt *p, bool v6, const char *addr)
+{
+	inet_pton(v6 ? AF_INET6 : AF_INET, addr, p->b + 14 + (v6 ? 24 : 16));
+}
+
+static int add_addr(bool v6, const char *addr)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = v6 ? AF_INET6 : AF_INET;
+	if (v6)
+		inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr);
+	else
+		inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr);
+	return ls_dataplane_add_addr(dp, &ss);
+}
+
+static void test_addresses(void **state)
+{
+	static const char *const more4[] = { "192.0.2.60", "192.0.2.61", "192.0.2.62", "192.0.2.63",
+					     "0.0.0.0" };
+	static const char *const more6[] = { "2001:db8::60", "2001:db8::61", "::a" };
+	uint8_t q[600];
+	struct pkt in, out;
+	size_t qlen = dns_query(q, "www.example.", 1, 1232, false, 1);
+	struct ls_global g;
+	__u32 zero = 0;
+	int gfd = map_fd("ls_global");
+
+	assert_true(gfd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &g), 0);
+	assert_int_equal(g.n4, 1);
+	assert_int_equal(g.n6, 1);
+	assert_int_equal(g.flags & LS_GLOBAL_ADDRS_MAP, 0);
+	assert_int_equal(add_addr(false, SHARED4), 0); /* again: no second slot */
+	assert_int_equal(add_addr(true, SHARED6), 0);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(add_addr(false, more4[i]), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(add_addr(true, more6[i]), 0);
+	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &g), 0);
+	assert_int_equal(g.n4, LS_GLOBAL_ADDR4); /* SHARED4 and the first three */
+	assert_int_equal(g.n6, LS_GLOBAL_ADDR6); /* SHARED6 and 2001:db8::60 */
+	assert_true(g.flags & LS_GLOBAL_ADDRS_MAP); /* .63, 0.0.0.0, ::61, ::a only in ls_addrs */
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		size_t n = v6 ? 3 : 5;
+		for (size_t i = 0; i < n; i++) {
+			const char *a = v6 ? more6[i] : more4[i];
+			uint8_t want[16];
+			wrap(&in, q, qlen, v6, V_PLAIN);
+			set_dst(&in, v6, a);
+			assert_int_equal(run(&in, &out), XDP_TX);
+			inet_pton(v6 ? AF_INET6 : AF_INET, a, want);
+			/* answered from the address asked */
+			assert_memory_equal(out.b + 14 + (v6 ? 8 : 12), want, v6 ? 16 : 4);
+		}
+		wrap(&in, q, qlen, v6, V_OTHER_ADDR);
+		assert_int_equal(run(&in, &out), XDP_PASS);
+		assert_memory_equal(out.b, in.b, in.len);
+	}
+	close(gfd);
 	(void)state;
 }
 
@@ -1147,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_mixed_case),   cmocka_unit_test(test_signed),
 		cmocka_unit_test(test_control),	     cmocka_unit_test(test_switch),
 		cmocka_unit_test(test_first_next),   cmocka_unit_test(test_collision),
+		cmocka_unit_test(test_ctl_untorn),   cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_sync),	     cmocka_unit_test(test_corpus),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -88,19 +88,19 @@ ip -n "$srv" link show xs0 | grep -q "prog/xdp" || ls_fail "no XDP program on xs
 a0=$(metric "$ANSWERED")
 s0=$(metric "$SLOW_UDP")
 out=$(q mail.example.com A)
-echo "$out" | grep -q "status: NOERROR" || ls_fail "mail A: $out"
-echo "$out" | grep -q "192.0.2.2" || ls_fail "mail A: no address: $out"
+grep -q "status: NOERROR" <<<"$out" || ls_fail "mail A: $out"
+grep -q "192.0.2.2" <<<"$out" || ls_fail "mail A: no address: $out"
 out=$(q nope.example.com A)
-echo "$out" | grep -q "status: NXDOMAIN" || ls_fail "NXDOMAIN: $out"
+grep -q "status: NXDOMAIN" <<<"$out" || ls_fail "NXDOMAIN: $out"
 out=$(q www.sub.example.com A)
-echo "$out" | grep -q "ns.sub.example.com" || ls_fail "referral: $out"
+grep -q "ns.sub.example.com" <<<"$out" || ls_fail "referral: $out"
 a1=$(metric "$ANSWERED")
 s1=$(metric "$SLOW_UDP")
 [ $((a1 - a0)) -ge 3 ] || ls_fail "XDP answered $((a1 - a0)) of 3 queries"
 [ "$s1" = "$s0" ] || ls_fail "the slow path saw $((s1 - s0)) UDP queries, XDP should answer all"
 # TCP is passed to the slow path, which answers it
 out=$(q mail.example.com A +tcp)
-echo "$out" | grep -q "status: NOERROR" || ls_fail "TCP (slow path): $out"
+grep -q "status: NOERROR" <<<"$out" || ls_fail "TCP (slow path): $out"
 curl_status=$(ip netns exec "$srv" curl -s --max-time 3 http://127.0.0.1:8053/status)
 echo "$curl_status" | grep -q '"mode":"native"' || ls_fail "/status: no native data plane: $curl_status"
 echo "$curl_status" | grep -q '"fresh":true' || ls_fail "/status: lease not fresh: $curl_status"
@@ -130,7 +130,7 @@ q mail.example.com A | grep -q "status: NOERROR" || ls_fail "no answer before SI
 kill -STOP "$AGENT"
 sleep 5.5
 out=$(q mail.example.com A)
-echo "$out" | grep -q "status:" && { kill -CONT "$AGENT"; ls_fail "answered after the lease ran out: $out"; }
+grep -q "status:" <<<"$out" && { kill -CONT "$AGENT"; ls_fail "answered after the lease ran out: $out"; }
 kill -CONT "$AGENT"
 ls_wait 5 sh -c "ip netns exec $cli kdig @192.0.2.53 mail.example.com A +timeout=1 +retry=0 | grep -q 'status: NOERROR'" ||
 	ls_fail "no answer after SIGCONT"
@@ -144,7 +144,7 @@ wait "$AGENT" 2>/dev/null
 ip -n "$srv" link show xs0 | grep -q "prog/xdp" && ls_fail "program still attached after SIGTERM"
 [ -e "$BPFFS/lockstep" ] && ls_fail "pins left after SIGTERM"
 out=$(q mail.example.com A)
-echo "$out" | grep -q "status:" && ls_fail "answered after a clean stop: $out"
+grep -q "status:" <<<"$out" && ls_fail "answered after a clean stop: $out"
 ls_log "SIGTERM: detached, unpinned"
 ls_log "PASS"
 exit 0

@@ -52,21 +52,21 @@ ip -n "$srv" link show xs0 | grep -q "xdp" || ls_fail "no XDP program on xs0"
 
 for s in 192.0.2.53 2001:db8::53; do
 	out=$(q $s mail.example.com A)
-	echo "$out" | grep -q "status: NOERROR" || ls_fail "$s mail A: $out"
-	echo "$out" | grep -q "192.0.2.2" || ls_fail "$s mail A: no address: $out"
-	echo "$out" | grep -qi "flags: qr aa rd" || ls_fail "$s mail A flags: $out"
+	grep -q "status: NOERROR" <<<"$out" || ls_fail "$s mail A: $out"
+	grep -q "192.0.2.2" <<<"$out" || ls_fail "$s mail A: no address: $out"
+	grep -qi "flags: qr aa rd" <<<"$out" || ls_fail "$s mail A flags: $out"
 	out=$(q $s MaIl.ExAmPlE.cOm AAAA +noedns)
-	echo "$out" | grep -q "status: NOERROR" || ls_fail "$s mixed-case NODATA: $out"
-	echo "$out" | grep -qi "MaIl.ExAmPlE.cOm" || ls_fail "$s question not echoed as sent: $out"
+	grep -q "status: NOERROR" <<<"$out" || ls_fail "$s mixed-case NODATA: $out"
+	grep -qi "MaIl.ExAmPlE.cOm" <<<"$out" || ls_fail "$s question not echoed as sent: $out"
 	out=$(q $s nope.example.com A)
-	echo "$out" | grep -q "status: NXDOMAIN" || ls_fail "$s NXDOMAIN: $out"
+	grep -q "status: NXDOMAIN" <<<"$out" || ls_fail "$s NXDOMAIN: $out"
 	out=$(q $s www.sub.example.com A)
-	echo "$out" | grep -q "AUTHORITY SECTION" || ls_fail "$s referral: $out"
-	echo "$out" | grep -q "ns.sub.example.com" || ls_fail "$s referral NS: $out"
+	grep -q "AUTHORITY SECTION" <<<"$out" || ls_fail "$s referral: $out"
+	grep -q "ns.sub.example.com" <<<"$out" || ls_fail "$s referral NS: $out"
 	out=$(q $s x.wild.example.com TXT)
-	echo "$out" | grep -q '"wildcard"' || ls_fail "$s wildcard: $out"
+	grep -q '"wildcard"' <<<"$out" || ls_fail "$s wildcard: $out"
 	out=$(q $s mail.example.com A +tcp)
-	echo "$out" | grep -q "status: NOERROR" && ls_fail "$s TCP answered, should be passed (nothing listens)"
+	grep -q "status: NOERROR" <<<"$out" && ls_fail "$s TCP answered, should be passed (nothing listens)"
 done
 ls_log "kdig over IPv4 and IPv6: answered in XDP"
 
@@ -98,13 +98,13 @@ wait "$AGENT" 2>/dev/null
 q 192.0.2.53 mail.example.com A | grep -q "status: NOERROR" || ls_fail "no answer within the lease"
 sleep 5.5
 out=$(q 192.0.2.53 mail.example.com A)
-echo "$out" | grep -q "status:" && ls_fail "answered after the lease expired: $out"
+grep -q "status:" <<<"$out" && ls_fail "answered after the lease expired: $out"
 ls_log "lease expired: silent"
 
 # Withdrawn: silent at once.
 start_agent 3 --withdraw-ms 0
 out=$(q 192.0.2.53 mail.example.com A)
-echo "$out" | grep -q "status:" && ls_fail "withdrawn zone answered: $out"
+grep -q "status:" <<<"$out" && ls_fail "withdrawn zone answered: $out"
 kill -TERM "$AGENT"
 wait "$AGENT" 2>/dev/null
 ls_log "withdrawn: silent"
@@ -137,9 +137,9 @@ start_agent 5 --mode generic
 ip -n "$srv" link show xs0 | grep -q "xdpgeneric" || ls_fail "not attached in generic mode"
 for s in 192.0.2.53 2001:db8::53; do
 	out=$(q $s mail.example.com AAAA)
-	echo "$out" | grep -q "status: NOERROR" || ls_fail "generic $s NODATA: $out"
+	grep -q "status: NOERROR" <<<"$out" || ls_fail "generic $s NODATA: $out"
 	out=$(q $s www.sub.example.com A +bufsize=1232)
-	echo "$out" | grep -q "ns.sub.example.com" || ls_fail "generic $s referral: $out"
+	grep -q "ns.sub.example.com" <<<"$out" || ls_fail "generic $s referral: $out"
 done
 kill -TERM "$AGENT"
 wait "$AGENT" 2>/dev/null
