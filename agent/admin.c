@@ -366,6 +366,36 @@ static bool transfer_allowed(const struct ls_admin *a, const uint8_t *origin,
 	return false;
 }
 
+/*
+ * IXFR over UDP (RFC 1995 §2): the incremental answer when it fits in the
+ * client's UDP size (512, or its EDNS size), else our SOA alone, which
+ * sends the client to TCP. The stream ends here: nothing is left for the
+ * loop, and the transaction it took over is cleared with it.
+ */
+static int ixfr_udp(struct ls_admin *a, const struct ls_msg *m, const char *zone, const char *peer,
+		    const struct ls_config_key *key, const struct ls_admin_req *req, uint8_t *resp,
+		    size_t cap, struct ls_admin_result *res)
+{
+	size_t limit = m->has_edns && m->edns.udp_size > 512 ? m->edns.udp_size : 512;
+	bool incremental;
+	int len;
+
+	if (limit > cap)
+		limit = cap;
+	len = ls_xfrout_udp(res->xfr, req->now, resp, limit, &incremental);
+	if (len > 0 && incremental) {
+		a->st.ixfr_incremental++;
+		pr_info("admin: IXFR of %s serial %u to %s (key %s) over UDP: incremental, %d "
+			"octets",
+			zone, ls_xfrout_serial(res->xfr), peer, key->id, len);
+	} else if (len > 0) {
+		a->st.soa_answered++;
+	}
+	ls_xfrout_free(res->xfr);
+	res->xfr = NULL;
+	return len > 0 ? len : 0;
+}
+
 static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *origin,
 		    const struct ls_config_key *key, struct ls_tsig *t,
 		    const struct ls_admin_req *req, uint8_t *resp, size_t cap,
@@ -422,9 +452,7 @@ static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *o
 			m->qtype == LS_TYPE_AXFR ? "AXFR" : "IXFR", zone, peer);
 		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTAUTH);
 	}
-	if (!req->tcp) {
-		if (m->qtype == LS_TYPE_IXFR)
-			return answer_soa(a, m, z, t, req->now, resp, cap); /* RFC 1995 §2 */
+	if (!req->tcp && m->qtype != LS_TYPE_IXFR) {
 		a->st.notimp++;
 		return answer_rcode(m, t, req->now, resp, cap, LS_RCODE_NOTIMP);
 	}
@@ -435,6 +463,8 @@ static int do_query(struct ls_admin *a, const struct ls_msg *m, const uint8_t *o
 	}
 	if (err)
 		return err;
+	if (!req->tcp)
+		return ixfr_udp(a, m, zone, peer, key, req, resp, cap, res);
 	memcpy(res->xfr_origin, origin, ls_dname_len(origin));
 	a->st.xfr_started++;
 	if (m->qtype == LS_TYPE_IXFR && ls_xfrout_uptodate(res->xfr))

@@ -618,6 +618,15 @@ static void job_done(struct ls_ixfr *j, struct job *job, int err)
 
 	if (!err)
 		err = walk_finish(&job->w, &d);
+	/*
+	 * The walk bounds the changes; with its SOAs and bookkeeping the step
+	 * may still exceed the budget. Appended, fit() would evict every other
+	 * zone's steps before dropping this one: refuse it here instead.
+	 */
+	if (!err && ls_ixfr_diff_size(d) > j->budget) {
+		ls_ixfr_diff_put(d);
+		err = -EFBIG;
+	}
 	if (!err)
 		err = append(j, job->origin, d);
 	if (err) {

@@ -79,6 +79,7 @@ struct xzone {
 	 */
 	unsigned failures;
 	bool transient; /* an attempt of the round in progress failed that way */
+	bool failing; /* the last round failed: the next one may be due at EXPIRE */
 
 	/* the attempt in progress */
 	enum step step;
@@ -191,11 +192,29 @@ static double backoff(struct xzone *z)
 	const struct ls_xfrin_opts *o = &z->x->opts;
 	double cap = z->soa_known ? (double)z->retry : o->backoff_ceiling, d = o->backoff_first;
 
+	/* a RETRY shorter than the first step caps it too (retry_min floors it) */
 	if (cap < d)
-		cap = d;
+		d = cap;
 	for (unsigned i = 1; i < z->failures && d < cap; i++)
 		d *= 2;
 	return d < cap ? d : cap;
+}
+
+/* RFC 1035 §3.3.13: a secondary stops answering after EXPIRE. */
+static void check_expire(struct xzone *z, double now)
+{
+	struct ls_xfrin *x = z->x;
+
+	/* a millisecond's grace: the timer set for that moment may round below it */
+	if (z->last_ok > 0 && z->expire && !z->expired &&
+	    now - z->last_ok + 0.001 >= (double)z->expire) {
+		z->expired = true;
+		pr_err("zone %s: no primary could refresh it for %" PRIu32
+		       " s (SOA EXPIRE): withdrawn",
+		       z->name, z->expire);
+		if (x->ops.expire)
+			x->ops.expire(x->ops.ctx, z->origin);
+	}
 }
 
 /* Done with this zone's refresh, for better or worse. */
@@ -224,17 +243,9 @@ static void refresh_done(struct xzone *z, bool ok)
 		z->failures = 0;
 		next = z->retry;
 	}
-	if (!ok) {
-		/* RFC 1035 §3.3.13: a secondary stops answering after EXPIRE */
-		if (z->last_ok > 0 && z->expire && now - z->last_ok >= z->expire && !z->expired) {
-			z->expired = true;
-			pr_err("zone %s: no primary could refresh it for %" PRIu32
-			       " s (SOA EXPIRE): withdrawn",
-			       z->name, z->expire);
-			if (x->ops.expire)
-				x->ops.expire(x->ops.ctx, z->origin);
-		}
-	}
+	z->failing = !ok;
+	if (!ok)
+		check_expire(z, now);
 	if (next < x->opts.retry_min)
 		next = x->opts.retry_min;
 	if (z->pending) {
@@ -244,6 +255,16 @@ static void refresh_done(struct xzone *z, bool ok)
 		next = 0;
 	}
 	next = next ? jitter(next) : 0.;
+	/*
+	 * Never past EXPIRE: neither RETRY nor a backoff may carry a failing
+	 * zone beyond it; the round that starts then withdraws it (on_timer()).
+	 */
+	if (!ok && z->last_ok > 0 && z->expire && !z->expired &&
+	    next > z->last_ok + z->expire - now) {
+		next = z->last_ok + z->expire - now;
+		if (next < 0.)
+			next = 0.;
+	}
 	if (backing_off) {
 		x->stats.backoff_retries++;
 		if (z->soa_known)
@@ -786,6 +807,13 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		z->pending = true;
 		return;
 	}
+	/*
+	 * After a failure the wait may have been cut short to EXPIRE: withdraw
+	 * first, then try. Not after a success: a REFRESH longer than EXPIRE
+	 * (a bad SOA) must not withdraw a zone whose primary answers.
+	 */
+	if (z->failing)
+		check_expire(z, ev_now(loop));
 	z->prim = z->addr = 0;
 	z->no_ixfr = false;
 	z->transient = false;

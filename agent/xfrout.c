@@ -36,6 +36,7 @@ struct ls_xfrout {
 	uint8_t qname[LS_DNAME_MAXLEN]; /* as the client spelt it */
 	enum phase phase;
 	bool uptodate; /* IXFR from a client at (or past) our serial: SOA alone */
+	bool edns; /* the request had an OPT record: a UDP answer carries one (RFC 6891 §7) */
 	size_t node, rrset, rdata; /* the cursor in the body */
 	/* IXFR in incremental form: the steps (referenced), the cursor in them */
 	struct ls_ixfr_diff **steps;
@@ -119,6 +120,7 @@ int ls_xfrout_new(const struct ls_msg *q, const struct ls_zone *zone, const stru
 	x->id = q->id;
 	x->qtype = q->qtype;
 	x->qclass = q->qclass;
+	x->edns = q->has_edns;
 	memcpy(x->qname, q->qname, q->qname_len);
 	if (q->qtype == LS_TYPE_IXFR) {
 		uint32_t have;
@@ -327,6 +329,80 @@ int ls_xfrout_next(struct ls_xfrout *x, const struct ls_zone *zone, uint64_t now
 	len = ls_msg_len(&x->w);
 	if (x->tsig.key) {
 		err = ls_tsig_sign(&x->tsig, buf, &len, cap, now, 0);
+		if (err)
+			return err;
+	}
+	x->messages++;
+	return (int)len;
+}
+
+/* The octets ls_tsig_sign() asks to find free for the TSIG of @t (0: unsigned). */
+static size_t tsig_room(const struct ls_tsig *t)
+{
+	if (!t->key)
+		return 0;
+	/* what ls_tsig_sign() checks: owner, fixed fields, algorithm, MAC, other data */
+	return ls_dname_len(t->key->name) + 26 + ls_dname_len(ls_tsig_alg_wire(t->key->algorithm)) +
+	       ls_tsig_digest_len(t->key->algorithm) + 6;
+}
+
+/*
+ * One UDP message of at most @limit octets from the cursor: header,
+ * question, what fill() puts in with room kept for the OPT and the TSIG.
+ * -ENOSPC when the stream does not end in it.
+ */
+static int udp_message(struct ls_xfrout *x, uint8_t *buf, size_t limit, size_t room)
+{
+	int err = ls_msg_writer_init(&x->w, buf, limit);
+
+	if (err)
+		return err;
+	ls_msg_set_header(&x->w, x->id,
+			  LS_FLAG_QR | LS_FLAG_AA | (LS_OPCODE_QUERY << LS_OPCODE_SHIFT));
+	err = ls_msg_put_question(&x->w, x->qname, x->qtype, x->qclass);
+	if (!err)
+		err = ls_msg_reserve(&x->w, room);
+	if (!err)
+		err = fill(x, x->zone);
+	if (!err && x->phase != PH_DONE)
+		err = -ENOSPC;
+	if (!err)
+		ls_msg_unreserve(&x->w, room);
+	return err;
+}
+
+int ls_xfrout_udp(struct ls_xfrout *x, uint64_t now, uint8_t *buf, size_t limit, bool *incremental)
+{
+	const struct ls_msg_edns opt = { .udp_size = LS_XFROUT_EDNS_PAYLOAD };
+	size_t room = tsig_room(&x->tsig) + (x->edns ? ls_msg_opt_size(&opt) : 0), len;
+	int err = -ENOSPC;
+
+	*incremental = false;
+	if (x->phase != PH_FIRST_SOA || x->messages || x->qtype != LS_TYPE_IXFR)
+		return -EINVAL;
+	if (x->nsteps)
+		err = udp_message(x, buf, limit, room);
+	if (err == -ENOSPC) {
+		/*
+		 * RFC 1995 §2: an answer too large for UDP (or the AXFR form,
+		 * which never fits) is our SOA alone, and the client asks
+		 * again over TCP. Every step's last SOA is the zone's own.
+		 */
+		x->phase = PH_FIRST_SOA;
+		x->uptodate = true;
+		x->step = x->off = 0;
+		x->records = 0;
+		err = udp_message(x, buf, limit, room);
+	} else if (!err) {
+		*incremental = true;
+	}
+	if (!err && x->edns)
+		err = ls_msg_put_opt(&x->w, &opt);
+	if (err)
+		return err;
+	len = ls_msg_len(&x->w);
+	if (x->tsig.key) {
+		err = ls_tsig_sign(&x->tsig, buf, &len, limit, now, 0);
 		if (err)
 			return err;
 	}

@@ -34,6 +34,7 @@
 
 #define LS_XFROUT_MSG_SIZE 16384 /* octets per message, as knotd and BIND use */
 #define LS_XFROUT_BUF_SIZE LS_MSG_MAXLEN /* what ls_xfrout_next() needs */
+#define LS_XFROUT_EDNS_PAYLOAD 1232 /* our UDP size in the OPT of a UDP answer */
 
 struct ls_xfrout;
 struct ls_ixfr;
@@ -68,6 +69,19 @@ uint64_t ls_xfrout_messages(const struct ls_xfrout *x);
 uint64_t ls_xfrout_records(const struct ls_xfrout *x);
 /** True when the answer is the SOA alone (an IXFR from a current client). */
 bool ls_xfrout_uptodate(const struct ls_xfrout *x);
+/**
+ * IXFR over UDP (RFC 1995 §2), right after ls_xfrout_new() and in the same
+ * loop turn (it reads the zone that was passed there): the whole answer as
+ * one message of at most @limit octets (the client's UDP payload size)
+ * into @buf — the incremental form when it fits with its TSIG and OPT
+ * (*@incremental is then true), else our SOA alone, which tells the client
+ * to ask over TCP (the AXFR form never goes over UDP). Signed in the
+ * request's transaction like every stream; an OPT record when the request
+ * had one. Returns the length, -EINVAL (not a fresh IXFR stream) or
+ * -ENOSPC (not even the SOA fits in @limit). The stream is complete after.
+ */
+int ls_xfrout_udp(struct ls_xfrout *x, uint64_t now, uint8_t *buf, size_t limit, bool *incremental);
+
 /** The number of journal steps sent: 0 unless an IXFR answered incrementally. */
 size_t ls_xfrout_incremental(const struct ls_xfrout *x);
 

@@ -7,7 +7,8 @@
  * started stream is run to its end — half of the time with the journal
  * emptied and the live version replaced after the first message, as a
  * SIGHUP or a promotion would do mid-stream. Every message produced must
- * parse back (the low bit of the message ID chooses the churn). Must not: crash, leak, read out of bounds, or produce a
+ * parse back (the low bit of the message ID chooses the churn). The next bit
+ * answers over UDP (ls_xfrout_udp()): one datagram within the client's size. Must not: crash, leak, read out of bounds, or produce a
  * message larger than the buffer.
  */
 #include <stdint.h>
@@ -59,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ls_xfrout *x;
 	struct ls_msg m;
 	bool churn = size > 1 && (data[1] & 1); /* the low bit of the ID */
+	bool udp = size > 1 && (data[1] & 2); /* the next one: IXFR over UDP */
 	int n;
 
 	if (!ready) {
@@ -70,7 +72,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ls_ixfr_new(LS_IXFR_DEFAULT_BUDGET, &j) || ls_ixfr_record(j, zones[0], zones[1]) ||
 	    ls_ixfr_record(j, zones[1], zones[2]))
 		abort();
-	if (ls_xfrout_new(&m, zones[2], j, NULL, &x) == 0) {
+	if (udp && ls_xfrout_new(&m, zones[2], j, NULL, &x) == 0) {
+		/* one datagram of the client's size, never more */
+		size_t limit = m.has_edns && m.edns.udp_size > 512 ? m.edns.udp_size : 512;
+		bool inc;
+
+		n = ls_xfrout_udp(x, 1700000000, resp, limit, &inc);
+		if (n > (int)limit)
+			abort();
+		if (n > 0) {
+			struct ls_msg back;
+
+			if (ls_msg_parse(&back, resp, (size_t)n) != 0)
+				abort();
+		}
+		ls_xfrout_free(x);
+	} else if (ls_xfrout_new(&m, zones[2], j, NULL, &x) == 0) {
 		const struct ls_zone *live = zones[2];
 
 		while ((n = ls_xfrout_next(x, live, 1700000000, resp, sizeof(resp))) > 0) {

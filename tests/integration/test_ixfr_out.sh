@@ -178,6 +178,22 @@ has '^new3\.example\.com\..*TXT' || ls_fail "IXFR from 2 lacks new3"
 ! has '^new2\.example\.com\.' || ls_fail "IXFR from 2 carries the step before it"
 ls_log "ok: kdig IXFR=2: one step"
 
+# RFC 1995 §2: over UDP a step that fits is answered incrementally, signed
+udp() { ip netns exec "$pri" kdig -y "hmac-sha256:xfr:$SECRET" +notcp +nocomments +nostats \
+	+noquestion +timeout=5 +retry=0 @198.51.100.2 example.com "IXFR=$1" "${@:2}"; }
+out=$(udp 2 2>&1) || ls_fail "kdig +notcp IXFR=2 failed: $out"
+soas=$(printf '%s\n' "$out" | awk '$4 == "SOA" {print $7}' | tr '\n' ' ')
+[ "$soas" = "3 2 3 3 " ] || ls_fail "UDP IXFR from 2: SOA serials '$soas', wanted '3 2 3 3 ': $out"
+has '^new3\.example\.com\..*TXT' || ls_fail "UDP IXFR from 2 lacks new3"
+grep -q "IXFR of example.com. serial 3 to .* over UDP: incremental" "$LS_TMP/lockstepd.log" ||
+	ls_fail "no 'over UDP: incremental' log line"
+# the AXFR form never fits a datagram: the SOA alone sends the client to TCP
+out=$(udp 0 +bufsize=4096 2>&1) || ls_fail "kdig +notcp IXFR=0 failed: $out"
+soas=$(printf '%s\n' "$out" | awk '$4 == "SOA" {print $7}' | tr '\n' ' ')
+[ "$soas" = "3 " ] || ls_fail "UDP IXFR from 0: SOA serials '$soas', wanted the SOA alone: $out"
+! has '^keep' || ls_fail "UDP IXFR from 0 carries zone records"
+ls_log "ok: kdig +notcp: IXFR=2 incremental in one datagram, IXFR=0 the SOA alone"
+
 out=$(ixfr 0) || ls_fail "kdig IXFR=0 failed"
 has '^keep9000\.example\.com\.' || ls_fail "an unknown serial did not get the whole zone"
 ls_log "ok: kdig IXFR=0 (older than the chain): AXFR form"

@@ -5,8 +5,9 @@
  * comparing with the new version's (adds, deletes, changed RRsets, TTL
  * changes, SOA-only changes, identical zones, DNSSEC records, a nearly
  * empty zone growing); the size limits; the chain of steps, its budget
- * and eviction (oldest first), a broken chain, references that outlive
- * an eviction; the record decoder on hostile (cut) input; and the zone
+ * and eviction (oldest first; a step larger than the budget is refused
+ * without evicting others), a broken chain, references that outlive an
+ * eviction; the record decoder on hostile (cut) input; and the zone
  * table's replacement hook feeding the journal as lockstepd wires it (a
  * live version replaced, a next one promoted, the zone removed), with
  * zones large enough to be diffed in slices: the journal keeps the old
@@ -496,6 +497,54 @@ static void test_large_change_not_kept(void **state)
 	ls_zone_free(c);
 }
 
+/*
+ * A step whose changes fit the budget but which, with its SOAs and its
+ * bookkeeping, is larger than the budget is not kept — and must not flush
+ * the other zones' steps on its way out. The old code appended it first
+ * and then evicted oldest-first until the journal fitted: every other
+ * step went, and then the new one too, leaving an empty journal.
+ */
+static void test_oversized_step_keeps_others(void **state)
+{
+	static const uint8_t other[] = "\x05"
+				       "other\x03"
+				       "net";
+	struct ls_zonefile_opts opts = { .no_include = true };
+	const char *t1 = "$ORIGIN other.net.\n@ 60 SOA ns hm 1 1 1 1 1\n@ 60 NS ns\nns 60 A "
+			 "192.0.2.1\nx 60 A 192.0.2.1\ny 60 A 192.0.2.1\nz 60 A 192.0.2.1\n";
+	const char *t2 = "$ORIGIN other.net.\n@ 60 SOA ns hm 2 1 1 1 1\n@ 60 NS ns\nns 60 A "
+			 "192.0.2.1\nx 60 A 192.0.2.2\ny 60 A 192.0.2.1\nz 60 A 192.0.2.1\n";
+	struct ls_zone *a = version(40), *b = version(41), *o1, *o2;
+	struct ls_ixfr_diff *d;
+	struct ls_ixfr *j;
+	size_t small, large;
+
+	(void)state;
+	assert_int_equal(ls_zonefile_load_string(t1, strlen(t1), NULL, other, &opts, &o1, NULL), 0);
+	assert_int_equal(ls_zonefile_load_string(t2, strlen(t2), NULL, other, &opts, &o2, NULL), 0);
+	d = diff(a, b);
+	large = ls_ixfr_diff_size(d);
+	/* its changes alone are far below its size: the walk's limit lets it through */
+	assert_true(d->new_soa < large / 2);
+	ls_ixfr_diff_put(d);
+	assert_int_equal(ls_ixfr_new(LS_IXFR_DEFAULT_BUDGET, &j), 0);
+	assert_int_equal(ls_ixfr_record(j, o1, o2), 0);
+	small = ls_ixfr_bytes(j);
+	assert_true(small < large);
+	ls_ixfr_set_budget(j, large - 1);
+	assert_int_equal(ls_ixfr_count(j), 1);
+	assert_int_equal(ls_ixfr_record(j, a, b), 0);
+	assert_int_equal(ls_ixfr_count(j), 1); /* the other zone's step is still there */
+	assert_int_equal(ls_ixfr_bytes(j), small);
+	assert_int_equal(ls_ixfr_evicted(j), 0);
+	steps_from(j, 40, 41, 0);
+	ls_ixfr_free(j);
+	ls_zone_free(a);
+	ls_zone_free(b);
+	ls_zone_free(o1);
+	ls_zone_free(o2);
+}
+
 static void test_many_zones_and_step_cap(void **state)
 {
 	static const uint8_t other[] = "\x05"
@@ -652,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_budget_eviction),
 		cmocka_unit_test(test_large_change_not_kept),
+		cmocka_unit_test(test_oversized_step_keeps_others),
 		cmocka_unit_test(test_many_zones_and_step_cap),
 		cmocka_unit_test(test_zoneset_hook),
 		cmocka_unit_test(test_sliced),

@@ -13,7 +13,9 @@
  * configuration's remotes) — the old configuration is freed before the
  * transfer resumes, from the new configuration's address (AddressSanitizer
  * would catch any pointer left behind); a remote that is gone drops the
- * zone; a run-time zone that becomes configured gives way.
+ * zone; a run-time zone that becomes configured gives way. Backoff: a cut
+ * or refused round is retried after the backoff, and neither the backoff
+ * nor RETRY carries a failing zone past SOA EXPIRE.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +38,7 @@
 #include "common/dname.h"
 #include "common/message.h"
 #include "common/tsig.h"
+#include "common/wire.h"
 
 #define NPRIM 2
 
@@ -64,6 +67,8 @@ struct fx {
 	uint32_t last_serial;
 	ev_timer guard;
 	bool timed_out;
+	int expired; /* withdrawals at SOA EXPIRE */
+	int queries_at_expiry; /* primary p's queries when the zone was withdrawn */
 };
 
 static const uint8_t *N(const char *s)
@@ -78,6 +83,9 @@ static const uint8_t *N(const char *s)
 
 /* ---- the primaries ---- */
 
+/* the primaries' SOA timers (setup() sets the defaults below) */
+static uint32_t soa_refresh, soa_retry, soa_expire;
+
 static size_t soa_rdata(uint8_t *rd, uint32_t serial)
 {
 	size_t n = ls_dname_copy_lower(rd, N("ns.example."));
@@ -88,10 +96,9 @@ static size_t soa_rdata(uint8_t *rd, uint32_t serial)
 	rd[n + 1] = (uint8_t)(serial >> 16);
 	rd[n + 2] = (uint8_t)(serial >> 8);
 	rd[n + 3] = (uint8_t)serial;
-	rd[n + 7] = 60; /* refresh 60 s: no second refresh within a test */
-	rd[n + 11] = 60;
-	rd[n + 14] = 0x0e; /* expire 3600 */
-	rd[n + 15] = 0x10;
+	ls_put32(rd + n + 4, soa_refresh);
+	ls_put32(rd + n + 8, soa_retry);
+	ls_put32(rd + n + 12, soa_expire);
 	rd[n + 19] = 60;
 	return n + 20;
 }
@@ -286,6 +293,9 @@ static int setup(void **state)
 		ev_io_start(f->loop, &p->lio);
 	}
 	f->cfg = config(f, 0, "zone:\n  - {domain: conf.example., primaries: [p]}\n");
+	soa_refresh = 60; /* no second refresh within a test */
+	soa_retry = 60;
+	soa_expire = 3600;
 	*state = f;
 	return 0;
 }
@@ -532,13 +542,84 @@ static void test_backoff_after_cut(void **state)
 	ls_xfrin_free(x);
 }
 
+static void op_expire(void *ctx, const uint8_t *origin)
+{
+	struct fx *f = ctx;
+
+	(void)origin;
+	f->expired++;
+	f->queries_at_expiry = f->p[0].queries;
+	ev_break(f->loop, EVBREAK_ALL);
+}
+
+/*
+ * SOA EXPIRE 2 s, REFRESH 1 s, RETRY 3600 s, a first backoff of 30 s: the
+ * refresh after the transfer is REFUSED, and the zone must be withdrawn at
+ * EXPIRE (RFC 1035 §3.3.13), not when the retry after the backoff fails
+ * half a minute later (run() gives up after 5 s: the old code fails here)
+ * — and before that retry asks the primary again.
+ */
+static void test_expire_not_delayed_by_backoff(void **state)
+{
+	struct fx *f = *state;
+	const struct ls_xfrin_ops ops = {
+		.offer = op_offer, .live = op_live, .expire = op_expire, .ctx = f
+	};
+	const struct ls_xfrin_opts opts = { .timeout = 2.0,
+					    .retry_min = 0.01,
+					    .backoff_first = 30.0 };
+	struct ls_xfrin *x;
+	int asked;
+
+	soa_refresh = 1;
+	soa_retry = 3600;
+	soa_expire = 2;
+	assert_int_equal(ls_xfrin_new(f->loop, f->cfg, &ops, &opts, &x), 0);
+	expect_offer(f, "conf.example.");
+	asked = f->p[0].queries;
+	f->p[0].refuse = 1000;
+	assert_true(run(f));
+	assert_int_equal(f->expired, 1);
+	/* the refresh that was refused, and nothing after it */
+	assert_int_equal(f->queries_at_expiry, asked + 1);
+	ls_xfrin_free(x);
+}
+
+/*
+ * The backoff is capped at SOA RETRY even when RETRY is shorter than the
+ * backoff's first step: a primary whose SOA says RETRY 1 s is asked again
+ * after 1 s, not after the 30 s first step configured here (the old code
+ * raised the cap to the first step; run() gives up after 5 s).
+ */
+static void test_backoff_capped_below_first_step(void **state)
+{
+	struct fx *f = *state;
+	const struct ls_xfrin_ops ops = { .offer = op_offer, .live = op_live, .ctx = f };
+	const struct ls_xfrin_opts opts = { .timeout = 2.0,
+					    .retry_min = 0.01,
+					    .backoff_first = 30.0 };
+	struct ls_xfrin *x;
+
+	soa_retry = 1;
+	f->p[0].cut = 1; /* the SOA answer gives RETRY 1 s, then the AXFR is cut */
+	assert_int_equal(ls_xfrin_new(f->loop, f->cfg, &ops, &opts, &x), 0);
+	expect_offer(f, "conf.example.");
+	assert_int_equal(f->p[0].cut, 0);
+	assert_int_equal(ls_xfrin_stats(x)->backoff_retries, 1);
+	ls_xfrin_free(x);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_add_transfer_remove), T(test_change_primaries),
-		T(test_reload_in_flight),    T(test_reload_gone_and_configured),
+		T(test_add_transfer_remove),
+		T(test_change_primaries),
+		T(test_reload_in_flight),
+		T(test_reload_gone_and_configured),
 		T(test_backoff_after_cut),
+		T(test_expire_not_delayed_by_backoff),
+		T(test_backoff_capped_below_first_step),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

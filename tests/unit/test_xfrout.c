@@ -89,9 +89,9 @@ static struct ls_zone *make_zone(uint32_t serial, size_t n, bool huge)
 	return z;
 }
 
-/* Build a request; signed when @t has a key. */
-static size_t request(uint8_t *buf, size_t cap, uint16_t qtype, uint32_t client_serial,
-		      struct ls_tsig *t)
+/* Build a request, with an OPT of @udp_size unless 0; signed when @t has a key. */
+static size_t request_edns(uint8_t *buf, size_t cap, uint16_t qtype, uint32_t client_serial,
+			   struct ls_tsig *t, uint16_t udp_size)
 {
 	struct ls_msg_writer w;
 	size_t len;
@@ -117,10 +117,21 @@ static size_t request(uint8_t *buf, size_t cap, uint16_t qtype, uint32_t client_
 					       LS_CLASS_IN, 0, rd, n),
 				 0);
 	}
+	if (udp_size) {
+		const struct ls_msg_edns e = { .udp_size = udp_size };
+
+		assert_int_equal(ls_msg_put_opt(&w, &e), 0);
+	}
 	len = ls_msg_len(&w);
 	if (t && t->key)
 		assert_int_equal(ls_tsig_sign(t, buf, &len, cap, (uint64_t)time(NULL), 0), 0);
 	return len;
+}
+
+static size_t request(uint8_t *buf, size_t cap, uint16_t qtype, uint32_t client_serial,
+		      struct ls_tsig *t)
+{
+	return request_edns(buf, cap, qtype, client_serial, t, 0);
 }
 
 struct session {
@@ -573,6 +584,101 @@ static void test_admin_counts_ixfr_forms(void **state)
 	free(resp);
 }
 
+/*
+ * IXFR over UDP (RFC 1995 §2) through the admin dispatcher: a step that
+ * fits in 512 octets is answered incrementally in one signed datagram that
+ * xfrin's parser applies to the client's version; one that fits only in
+ * the client's EDNS size is answered so only when the request carries
+ * that size; anything larger (or a serial the journal does not lead from)
+ * gets our SOA alone, so the client asks over TCP. The old code answered
+ * every IXFR over UDP with the SOA alone.
+ */
+static void test_ixfr_udp(void **state)
+{
+	static const struct {
+		uint32_t live, from;
+		uint16_t edns;
+		size_t answers; /* 1: the SOA alone */
+	} cases[] = {
+		{ 10, 9, 0, 4 }, /* SOA 10, SOA 9, SOA 10, SOA 10 */
+		{ 11, 10, 0, 1 }, /* 30 names added: over 512 */
+		{ 11, 10, 1232, 34 }, /* ... but within the client's EDNS size */
+		{ 11, 7, 4096, 1 }, /* thousands of records: TCP */
+		{ 11, 5, 0, 1 }, /* unknown serial: the AXFR form never goes over UDP */
+		{ 11, 11, 0, 1 }, /* current */
+	};
+	struct ls_config *cfg = config();
+	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct ls_zone *z10 = make_zone(10, 8990, true), *z11 = make_zone(11, 9020, true);
+	uint8_t *resp = malloc(LS_MSG_MAXLEN), q[1024];
+	const struct ls_admin_stats *st;
+	struct ls_admin *a;
+	struct chain c;
+
+	(void)state;
+	assert_non_null(resp);
+	chain_make(&c);
+	assert_int_equal(ls_ixfr_record(c.j, c.z[2], z10), 0);
+	admin_live = z10;
+	struct ls_admin_ops ops = { .live = op_live, .ixfr = c.j };
+	assert_int_equal(ls_admin_new_detached(cfg, &ops, &a), 0);
+	inet_pton(AF_INET, "198.51.100.20", &peer.sin_addr);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ls_zone *base = cases[i].from == 9 ? c.z[2] : z10;
+		struct ls_tsig t;
+		struct ls_tsig_status ts;
+		struct ls_admin_result res;
+		struct ls_admin_req req = { .wire = q,
+					    .from = (struct sockaddr *)&peer,
+					    .tcp = false,
+					    .now = (uint64_t)time(NULL) };
+		struct ls_xfr_parser *p;
+		struct ls_zone *back;
+		struct ls_msg m;
+		char why[256];
+		int n;
+
+		if (cases[i].live == 11 && admin_live != z11) {
+			assert_int_equal(ls_ixfr_record(c.j, z10, z11), 0);
+			admin_live = z11;
+		}
+		ls_tsig_init(&t, &cfg->keys[0]);
+		req.len =
+			request_edns(q, sizeof(q), LS_TYPE_IXFR, cases[i].from, &t, cases[i].edns);
+		n = ls_admin_dispatch(a, &req, resp, LS_ADMIN_UDP_BUFLEN, &res);
+		assert_true(n > 0);
+		assert_null(res.xfr); /* nothing left for the loop */
+		assert_true((size_t)n <= (cases[i].edns ? cases[i].edns : 512u));
+		assert_int_equal(ls_msg_parse(&m, resp, (size_t)n), 0);
+		assert_int_equal(ls_msg_rcode(&m), LS_RCODE_NOERROR);
+		assert_int_equal(m.qtype, LS_TYPE_IXFR);
+		assert_int_equal(m.has_edns, cases[i].edns != 0);
+		assert_true(m.has_tsig);
+		assert_int_equal(ls_tsig_verify_response(&t, &m, (uint64_t)time(NULL), &ts), 0);
+		assert_int_equal(ls_tsig_verify_end(&t), 0);
+		assert_int_equal(m.count[LS_SECTION_ANSWER], cases[i].answers);
+		if (cases[i].answers > 1) {
+			/* the datagram is a complete incremental transfer */
+			assert_int_equal(ls_xfr_parser_new(origin, LS_TYPE_IXFR, base, 0, 0, &p),
+					 0);
+			assert_int_equal(ls_xfr_parser_feed(p, &m), LS_XFR_DONE);
+			assert_true(ls_xfr_parser_incremental(p));
+			assert_int_equal(ls_xfr_parser_finish(p, &back, why, sizeof(why)), 0);
+			same_zone(admin_live, back);
+			ls_zone_free(back); /* finish took the parser */
+		}
+		ls_tsig_clear(&t);
+	}
+	st = ls_admin_stats(a);
+	assert_int_equal(st->ixfr_incremental, 2);
+	ls_admin_free(a);
+	ls_config_free(cfg);
+	chain_free(&c);
+	ls_zone_free(z10);
+	ls_zone_free(z11);
+	free(resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_ixfr_unknown_serial_axfr_form),
 		cmocka_unit_test(test_ixfr_stream_outlives_journal),
 		cmocka_unit_test(test_admin_counts_ixfr_forms),
+		cmocka_unit_test(test_ixfr_udp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
