@@ -1809,6 +1809,41 @@ static const struct field top_fields[] = {
 	{ "hooks", false, section_hooks },     { "log", false, section_log },
 };
 
+/*
+ * The parser's own key tables, by section, so that ls_config_keys_foreach()
+ * can never list a key the parser does not take, or miss one it does: a key
+ * added to a table above is listed with no further edit.
+ */
+static const struct {
+	const char *section;
+	const struct field *f;
+	size_t n;
+} key_tables[] = {
+	{ "", top_fields, NFIELDS(top_fields) },
+	{ "node", node_fields, NFIELDS(node_fields) },
+	{ "service", service_fields, NFIELDS(service_fields) },
+	{ "admin", admin_fields, NFIELDS(admin_fields) },
+	{ "clock", clock_fields, NFIELDS(clock_fields) },
+	{ "log", log_fields, NFIELDS(log_fields) },
+	{ "key", key_fields, NFIELDS(key_fields) },
+	{ "remote", remote_fields, NFIELDS(remote_fields) },
+	{ "catalog", catalog_fields, NFIELDS(catalog_fields) },
+	{ "catalog.groups", group_fields, NFIELDS(group_fields) },
+	{ "zone", zone_fields, NFIELDS(zone_fields) },
+	{ "hooks", hooks_fields, NFIELDS(hooks_fields) },
+};
+
+void ls_config_keys_foreach(void (*fn)(const char *section, const char *key, bool required,
+				       void *arg),
+			    void *arg)
+{
+	for (size_t i = 0; i < NFIELDS(key_tables); i++) {
+		for (size_t j = 0; j < key_tables[i].n; j++)
+			fn(key_tables[i].section, key_tables[i].f[j].key,
+			   key_tables[i].f[j].required, arg);
+	}
+}
+
 /* ---- Cross-checks --------------------------------------------------------- */
 
 static void resolve_refs(struct ctx *c)

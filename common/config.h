@@ -287,4 +287,16 @@ const char *ls_config_activation_name(enum ls_config_activation activation);
 /** "off", "native", "generic". */
 const char *ls_config_xdp_name(enum ls_config_xdp xdp);
 
+/**
+ * Calls @fn once for every key the parser accepts, straight from the
+ * parser's own tables, in schema order: @section is "" for the top-level
+ * sections, "node", "zone", … for their keys and "catalog.groups" for the
+ * keys of a catalog's group entries; @required as the parser enforces it.
+ * For tests and tools that must agree with the parser (docs/configuration.md
+ * is checked against it by tests/unit/test_docs.c).
+ */
+void ls_config_keys_foreach(void (*fn)(const char *section, const char *key, bool required,
+				       void *arg),
+			    void *arg);
+
 #endif
