@@ -185,10 +185,25 @@ static void begin(struct ls_msg_writer *w, const struct ls_msg *m, uint8_t *resp
 		ls_msg_put_question(w, m->qname, m->qtype, m->qclass);
 }
 
-/* Finish: sign when the request was verified. Returns the length or 0. */
-static int finish(struct ls_msg_writer *w, struct ls_tsig *t, uint64_t now, uint16_t error)
+/* An OPT when the request had one (RFC 6891 §7: a responder MUST include
+ * one then), advertising our size; before any TSIG, which comes last. */
+static int put_opt(struct ls_msg_writer *w, const struct ls_msg *m)
 {
-	size_t len = ls_msg_len(w);
+	const struct ls_msg_edns opt = { .udp_size = LS_XFROUT_EDNS_PAYLOAD };
+
+	return m->has_edns ? ls_msg_put_opt(w, &opt) : 0;
+}
+
+/* Finish: the OPT, then sign when the request was verified. Returns the
+ * length or 0. */
+static int finish(struct ls_msg_writer *w, const struct ls_msg *m, struct ls_tsig *t, uint64_t now,
+		  uint16_t error)
+{
+	size_t len;
+
+	if (put_opt(w, m))
+		return 0;
+	len = ls_msg_len(w);
 
 	if (t->key && ls_tsig_sign(t, w->buf, &len, w->size, now, error))
 		return 0;
@@ -202,7 +217,7 @@ static int answer_flags(const struct ls_msg *m, struct ls_tsig *t, uint64_t now,
 
 	begin(&w, m, resp, cap, rcode, true);
 	ls_msg_set_flags(&w, ls_msg_get_flags(&w) | flags);
-	return finish(&w, t, now, 0);
+	return finish(&w, m, t, now, 0);
 }
 
 static int answer_rcode(const struct ls_msg *m, struct ls_tsig *t, uint64_t now, uint8_t *resp,
@@ -239,7 +254,7 @@ static int answer_soa(struct ls_admin *a, const struct ls_msg *m, const struct l
 				      soa->ttl, rd, len);
 	}
 	a->st.soa_answered++;
-	return finish(&w, t, now, 0);
+	return finish(&w, m, t, now, 0);
 }
 
 /* The TSIG of a request failed: NOTAUTH with the error (RFC 8945 §5.2). */
@@ -256,7 +271,9 @@ static int answer_tsig_error(struct ls_admin *a, const struct ls_msg *m, struct 
 		st->why ? st->why : "refused");
 	begin(&w, m, resp, cap, st->rcode, true);
 	if (st->error == LS_RCODE_BADTIME)
-		return finish(&w, t, now, LS_RCODE_BADTIME);
+		return finish(&w, m, t, now, LS_RCODE_BADTIME);
+	if (put_opt(&w, m))
+		return 0;
 	len = ls_msg_len(&w);
 	if (st->error && ls_tsig_append_error(m, resp, &len, cap, now, st->error))
 		return 0;

@@ -321,6 +321,63 @@ static void test_soa_and_queries(void **state)
 	free(ans);
 }
 
+/* A request with an OPT record (EDNS, 4096), signed with @key if given. */
+static size_t build_edns(uint8_t *buf, size_t cap, uint16_t qtype, const struct ls_config_key *key,
+			 struct ls_tsig *t)
+{
+	const struct ls_msg_edns opt = { .udp_size = 4096 };
+	struct ls_msg_writer w;
+	size_t len;
+
+	assert_int_equal(ls_msg_writer_init(&w, buf, cap), 0);
+	ls_msg_set_header(&w, 0xbeef, 0);
+	assert_int_equal(ls_msg_put_question(&w, origin, qtype, LS_CLASS_IN), 0);
+	assert_int_equal(ls_msg_put_opt(&w, &opt), 0);
+	len = ls_msg_len(&w);
+	ls_tsig_init(t, key);
+	if (key)
+		assert_int_equal(ls_tsig_sign(t, buf, &len, cap, (uint64_t)time(NULL), 0), 0);
+	return len;
+}
+
+/* RFC 6891 §7: an answer to a request with an OPT carries one (before the
+ * TSIG); an answer to one without carries none. */
+static void test_edns_echoed(void **state)
+{
+	struct fixture *f = *state;
+	struct answer *ans = malloc(sizeof(*ans));
+	struct ls_tsig_status st;
+	struct ls_tsig t;
+	uint8_t q[512];
+	size_t len;
+
+	len = build_edns(q, sizeof(q), LS_TYPE_SOA, NULL, &t);
+	ask(f, ans, q, len, &f->stranger, false);
+	assert_int_equal(rcode_of(ans), LS_RCODE_NOERROR);
+	assert_true(ans->m.has_edns);
+	assert_int_equal(ans->m.edns.udp_size, LS_XFROUT_EDNS_PAYLOAD);
+	assert_int_equal(ans->m.count[LS_SECTION_ADDITIONAL], 1);
+	/* an error answer too */
+	len = build_edns(q, sizeof(q), LS_TYPE_A, NULL, &t);
+	ask(f, ans, q, len, &f->stranger, false);
+	assert_int_equal(rcode_of(ans), LS_RCODE_REFUSED);
+	assert_true(ans->m.has_edns);
+	/* signed: OPT and then a TSIG that verifies */
+	len = build_edns(q, sizeof(q), LS_TYPE_SOA, &f->cfg->keys[0], &t);
+	ask(f, ans, q, len, &f->stranger, true);
+	assert_int_equal(rcode_of(ans), LS_RCODE_NOERROR);
+	assert_true(ans->m.has_edns);
+	assert_true(ans->m.has_tsig);
+	assert_int_equal(ls_tsig_verify_response(&t, &ans->m, (uint64_t)time(NULL), &st), 0);
+	ls_tsig_clear(&t);
+	/* no OPT asked: none sent */
+	len = build(q, sizeof(q), LS_OPCODE_QUERY, LS_TYPE_SOA, NULL, &t);
+	ask(f, ans, q, len, &f->stranger, false);
+	assert_false(ans->m.has_edns);
+	assert_int_equal(ans->m.count[LS_SECTION_ADDITIONAL], 0);
+	free(ans);
+}
+
 static void test_xfr_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -702,6 +759,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notify_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soa_and_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edns_echoed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xfr_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allow_transfer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opcode5, setup, teardown),
