@@ -226,6 +226,25 @@ static int answer_rcode(const struct ls_msg *m, struct ls_tsig *t, uint64_t now,
 	return answer_flags(m, t, now, resp, cap, rcode, 0);
 }
 
+/* BADVERS to an EDNS version we do not implement (RFC 6891 §6.1.3): the
+ * extended RCODE travels in our OPT, which says version 0; signed as asked. */
+static int answer_badvers(const struct ls_msg *m, struct ls_tsig *t, uint64_t now, uint8_t *resp,
+			  size_t cap)
+{
+	const struct ls_msg_edns opt = { .udp_size = LS_XFROUT_EDNS_PAYLOAD,
+					 .ext_rcode = LS_RCODE_BADVERS >> 4 };
+	struct ls_msg_writer w;
+	size_t len;
+
+	begin(&w, m, resp, cap, LS_RCODE_BADVERS & 0xf, true);
+	if (ls_msg_put_opt(&w, &opt))
+		return 0;
+	len = ls_msg_len(&w);
+	if (t->key && ls_tsig_sign(t, w.buf, &len, w.size, now, 0))
+		return 0;
+	return (int)len;
+}
+
 /* FORMERR to a message that did not parse: the header alone, unsigned. */
 static int answer_formerr(const struct ls_msg *m, uint8_t *resp, size_t cap)
 {
@@ -554,6 +573,10 @@ int ls_admin_dispatch(struct ls_admin *a, const struct ls_admin_req *req, uint8_
 			goto clear_tsig;
 		}
 		key = st.key;
+	}
+	if (m.has_edns && m.edns.version != 0) {
+		len = answer_badvers(&m, &t, req->now, resp, cap);
+		goto clear_tsig;
 	}
 	if (m.count[LS_SECTION_QUESTION] == 0) {
 		a->st.malformed++;

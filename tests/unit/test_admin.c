@@ -322,10 +322,10 @@ static void test_soa_and_queries(void **state)
 }
 
 /* A request with an OPT record (EDNS, 4096), signed with @key if given. */
-static size_t build_edns(uint8_t *buf, size_t cap, uint16_t qtype, const struct ls_config_key *key,
-			 struct ls_tsig *t)
+static size_t build_edns_v(uint8_t *buf, size_t cap, uint16_t qtype, uint8_t version,
+			   const struct ls_config_key *key, struct ls_tsig *t)
 {
-	const struct ls_msg_edns opt = { .udp_size = 4096 };
+	const struct ls_msg_edns opt = { .udp_size = 4096, .version = version };
 	struct ls_msg_writer w;
 	size_t len;
 
@@ -338,6 +338,12 @@ static size_t build_edns(uint8_t *buf, size_t cap, uint16_t qtype, const struct 
 	if (key)
 		assert_int_equal(ls_tsig_sign(t, buf, &len, cap, (uint64_t)time(NULL), 0), 0);
 	return len;
+}
+
+static size_t build_edns(uint8_t *buf, size_t cap, uint16_t qtype, const struct ls_config_key *key,
+			 struct ls_tsig *t)
+{
+	return build_edns_v(buf, cap, qtype, 0, key, t);
 }
 
 /* RFC 6891 §7: an answer to a request with an OPT carries one (before the
@@ -368,6 +374,19 @@ static void test_edns_echoed(void **state)
 	assert_int_equal(rcode_of(ans), LS_RCODE_NOERROR);
 	assert_true(ans->m.has_edns);
 	assert_true(ans->m.has_tsig);
+	assert_int_equal(ls_tsig_verify_response(&t, &ans->m, (uint64_t)time(NULL), &st), 0);
+	ls_tsig_clear(&t);
+	/* an EDNS version we do not implement: BADVERS in our version-0 OPT,
+	 * signed when asked signed (RFC 6891 §6.1.3) */
+	len = build_edns_v(q, sizeof(q), LS_TYPE_SOA, 1, NULL, &t);
+	ask(f, ans, q, len, &f->stranger, false);
+	assert_int_equal(rcode_of(ans), LS_RCODE_BADVERS);
+	assert_int_equal(ans->m.edns.version, 0);
+	assert_int_equal(ans->m.count[LS_SECTION_ANSWER], 0);
+	len = build_edns_v(q, sizeof(q), LS_TYPE_AXFR, 1, &f->cfg->keys[0], &t);
+	ask(f, ans, q, len, &f->stranger, true);
+	assert_int_equal(rcode_of(ans), LS_RCODE_BADVERS);
+	assert_null(ans->res.xfr);
 	assert_int_equal(ls_tsig_verify_response(&t, &ans->m, (uint64_t)time(NULL), &st), 0);
 	ls_tsig_clear(&t);
 	/* no OPT asked: none sent */
