@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/grow.h"
 #include "common/rdata.h"
 #include "common/serial.h"
 #include "common/wire.h"
@@ -61,20 +62,12 @@ static int buf_rr(struct buf *b, const uint8_t *owner, uint16_t type, uint32_t t
 		  const uint8_t *rd, uint16_t rdlen)
 {
 	size_t olen = ls_dname_len(owner), need = olen + 8 + rdlen;
-	uint8_t *p;
+	uint8_t *p = ls_grow(b->p, &b->cap, b->len + need, 1, 4096);
 
-	if (b->len + need > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-
-		while (cap < b->len + need)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	p = b->p + b->len;
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	p += b->len;
 	memcpy(p, owner, olen);
 	ls_put16(p + olen, type);
 	ls_put32(p + olen + 2, ttl);

@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 
 #include "common/log.h"
+#include "common/grow.h"
 #include "common/serial.h"
 
 #define MAGIC "LSZONE1\n"
@@ -46,19 +47,11 @@ struct buf {
 
 static int buf_reserve(struct buf *b, size_t n)
 {
-	size_t cap;
-	uint8_t *p;
+	uint8_t *p = ls_grow(b->p, &b->cap, b->len + n, 1, 65536);
 
-	if (b->len + n <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 65536;
-	while (cap < b->len + n)
-		cap *= 2;
-	p = realloc(b->p, cap);
 	if (!p)
 		return -ENOMEM;
 	b->p = p;
-	b->cap = cap;
 	return 0;
 }
 

@@ -7,9 +7,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/grow.h"
+
 int ls_tcpout_put(struct ls_tcpout *o, const uint8_t *msg, size_t len)
 {
 	size_t need;
+	uint8_t *p;
 
 	if (len > 0xFFFF)
 		return -EMSGSIZE;
@@ -21,18 +24,10 @@ int ls_tcpout_put(struct ls_tcpout *o, const uint8_t *msg, size_t len)
 		o->off = 0;
 	}
 	need = o->len + 2 + len;
-	if (need > o->cap) {
-		size_t cap = o->cap ? o->cap : 1024;
-		uint8_t *p;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(o->buf, cap);
-		if (!p)
-			return -ENOMEM;
-		o->buf = p;
-		o->cap = cap;
-	}
+	p = ls_grow(o->buf, &o->cap, need, 1, 1024);
+	if (!p)
+		return -ENOMEM;
+	o->buf = p;
 	o->buf[o->len] = (uint8_t)(len >> 8);
 	o->buf[o->len + 1] = (uint8_t)len;
 	memcpy(o->buf + o->len + 2, msg, len);

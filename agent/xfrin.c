@@ -570,25 +570,39 @@ static void closed_early(struct xzone *z)
 		     z->step == ST_XFR ? "before the end of the stream" : "early");
 }
 
-static void on_readable(struct xzone *z)
+/*
+ * What one read of the connection (plain or TLS) gave: @n octets appended
+ * to rbuf, 0 for the peer's close, < 0 for an error described by @why.
+ * Returns false when the attempt ended here.
+ */
+static bool took_in(struct xzone *z, ssize_t n, const char *why)
 {
-	ssize_t n;
-
-	n = read(z->fd, z->rbuf + z->rlen, BUF_LEN - z->rlen);
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
 		z->transient = true;
-		attempt_fail(z, "read: %s", strerror(errno));
-		return;
+		attempt_fail(z, "%s", why);
+		return false;
 	}
 	if (n == 0) {
 		closed_early(z);
-		return;
+		return false;
 	}
 	z->rlen += (size_t)n;
 	arm_stall(z);
 	process_rbuf(z);
+	return true;
+}
+
+static void on_readable(struct xzone *z)
+{
+	char why[64];
+	ssize_t n;
+
+	n = read(z->fd, z->rbuf + z->rlen, BUF_LEN - z->rlen);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0)
+		snprintf(why, sizeof(why), "read: %s", strerror(errno));
+	took_in(z, n, why);
 }
 
 static void tls_wait(struct xzone *z, enum ls_tls_want want)
@@ -633,19 +647,7 @@ static void tls_io(struct xzone *z)
 			tls_wait(z, want);
 			return;
 		}
-		if (n < 0) {
-			z->transient = true;
-			attempt_fail(z, "%s", why);
-			return;
-		}
-		if (n == 0) {
-			closed_early(z);
-			return;
-		}
-		z->rlen += (size_t)n;
-		arm_stall(z);
-		process_rbuf(z);
-		if (z->fd < 0 || z->step == ST_IDLE)
+		if (!took_in(z, n, why) || z->fd < 0 || z->step == ST_IDLE)
 			return;
 	}
 }

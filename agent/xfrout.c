@@ -336,16 +336,6 @@ int ls_xfrout_next(struct ls_xfrout *x, const struct ls_zone *zone, uint64_t now
 	return (int)len;
 }
 
-/* The octets ls_tsig_sign() asks to find free for the TSIG of @t (0: unsigned). */
-static size_t tsig_room(const struct ls_tsig *t)
-{
-	if (!t->key)
-		return 0;
-	/* what ls_tsig_sign() checks: owner, fixed fields, algorithm, MAC, other data */
-	return ls_dname_len(t->key->name) + 26 + ls_dname_len(ls_tsig_alg_wire(t->key->algorithm)) +
-	       ls_tsig_digest_len(t->key->algorithm) + 6;
-}
-
 /*
  * One UDP message of at most @limit octets from the cursor: header,
  * question, what fill() puts in with room kept for the OPT and the TSIG.
@@ -374,7 +364,7 @@ static int udp_message(struct ls_xfrout *x, uint8_t *buf, size_t limit, size_t r
 int ls_xfrout_udp(struct ls_xfrout *x, uint64_t now, uint8_t *buf, size_t limit, bool *incremental)
 {
 	const struct ls_msg_edns opt = { .udp_size = LS_XFROUT_EDNS_PAYLOAD };
-	size_t room = tsig_room(&x->tsig) + (x->edns ? ls_msg_opt_size(&opt) : 0), len;
+	size_t room = ls_tsig_room(&x->tsig) + (x->edns ? ls_msg_opt_size(&opt) : 0), len;
 	int err = -ENOSPC;
 
 	*incremental = false;

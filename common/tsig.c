@@ -212,6 +212,18 @@ static int append_rr(uint8_t *wire, size_t *len, size_t cap, const uint8_t *key_
 	return 0;
 }
 
+size_t ls_tsig_room(const struct ls_tsig *t)
+{
+	const struct ls_config_key *k = t->key;
+
+	if (!k || (unsigned)k->algorithm >= sizeof(algs) / sizeof(algs[0]))
+		return 0;
+	/* owner, type to RDLENGTH (10), algorithm, time and fudge (8), MAC
+	 * size (2), MAC, original ID, error, other length (6), other data (6) */
+	return ls_dname_len(k->name) + 10 + ls_dname_len(algs[k->algorithm].wire) + 10 +
+	       algs[k->algorithm].len + 6 + 6;
+}
+
 int ls_tsig_sign(struct ls_tsig *t, uint8_t *wire, size_t *len, size_t cap, uint64_t now,
 		 uint16_t error)
 {
@@ -224,9 +236,7 @@ int ls_tsig_sign(struct ls_tsig *t, uint8_t *wire, size_t *len, size_t cap, uint
 
 	if (!k || *len < LS_MSG_HDRLEN || (unsigned)k->algorithm >= sizeof(algs) / sizeof(algs[0]))
 		return -EINVAL;
-	if (cap < *len || cap - *len < ls_dname_len(k->name) + 26 +
-					       ls_dname_len(algs[k->algorithm].wire) +
-					       algs[k->algorithm].len + sizeof(other))
+	if (cap < *len || cap - *len < ls_tsig_room(t))
 		return -ENOSPC;
 	if (error == LS_RCODE_BADTIME) {
 		/* §5.2.3: the server's own time, so the client sees the skew */

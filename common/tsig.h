@@ -69,6 +69,13 @@ void ls_tsig_clear(struct ls_tsig *t);
 /** The HMAC output length of @alg in octets (20, 28, 32, 48, 64). */
 size_t ls_tsig_digest_len(enum ls_config_key_alg alg);
 
+/**
+ * The octets ls_tsig_sign() needs free after the message to sign it with
+ * @t's key (0 without a key): what a writer keeps back to fit a message
+ * and its TSIG into a size such as a UDP limit.
+ */
+size_t ls_tsig_room(const struct ls_tsig *t);
+
 /** The algorithm's wire name ("\013hmac-sha256\000"). */
 const uint8_t *ls_tsig_alg_wire(enum ls_config_key_alg alg);
 

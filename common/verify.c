@@ -26,6 +26,7 @@
 
 #include "common/catalog.h"
 #include "common/dnssec.h"
+#include "common/grow.h"
 #include "common/rdata.h"
 #include "common/serial.h"
 #include "common/wire.h"
@@ -223,16 +224,11 @@ struct buf {
 
 static int buf_reserve(struct buf *b, size_t more)
 {
-	if (b->len + more <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap < b->len + more)
-		cap *= 2;
-	uint8_t *p = realloc(b->p, cap);
+	uint8_t *p = ls_grow(b->p, &b->cap, b->len + more, 1, 4096);
+
 	if (!p)
 		return -ENOMEM;
 	b->p = p;
-	b->cap = cap;
 	return 0;
 }
 

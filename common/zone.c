@@ -16,6 +16,7 @@
  */
 #include "common/zone.h"
 
+#include "common/grow.h"
 #include "common/rdata.h"
 
 #include <errno.h>
@@ -460,19 +461,11 @@ struct ls_zone_builder {
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
-	size_t cap2;
-	void *q;
+	void *q = ls_grow(*p, cap, need, elem, 64);
 
-	if (need <= *cap)
-		return 0;
-	cap2 = *cap ? *cap : 64;
-	while (cap2 < need)
-		cap2 *= 2;
-	q = realloc(*p, cap2 * elem);
 	if (!q)
 		return -ENOMEM;
 	*p = q;
-	*cap = cap2;
 	return 0;
 }
 
