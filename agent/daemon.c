@@ -912,6 +912,9 @@ static void dp_open(struct ls_daemon *d)
 	}
 	if (!d->dp)
 		return;
+	err = ls_dataplane_keep_addrs(d->dp, cfg->service.addrs, cfg->service.addr_count);
+	if (err)
+		pr_err("dataplane: cannot drop addresses no longer configured: %s", strerror(-err));
 	for (size_t i = 0; i < cfg->service.addr_count; i++) {
 		char a[LS_CONFIG_ADDR_STRLEN];
 

@@ -22,6 +22,7 @@
 #include "common/rdata.h"
 #include "common/zone.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,10 @@ void ls_dataplane_shutdown(struct ls_dataplane *dp)
 {
 }
 int ls_dataplane_add_addr(struct ls_dataplane *dp, const struct sockaddr_storage *ss)
+{
+	return -EOPNOTSUPP;
+}
+int ls_dataplane_keep_addrs(struct ls_dataplane *dp, const struct ls_config_addr *keep, size_t n)
 {
 	return -EOPNOTSUPP;
 }
@@ -1053,21 +1058,77 @@ static void global_add_addr(volatile struct ls_global *g, const struct ls_addr_k
 	g->n6 = n + 1;
 }
 
+static int addr_key(const struct sockaddr_storage *ss, struct ls_addr_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (ss->ss_family == AF_INET) {
+		k->family = 4;
+		memcpy(k->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		k->family = 6;
+		memcpy(k->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
+
+/*
+ * The addresses a re-adopted data plane serves are the previous run's: one
+ * the configuration no longer names would still be answered in XDP while
+ * the slow path no longer listens there. The inline list is emptied first
+ * (first words zeroed, with LS_GLOBAL_ADDRS_MAP set, so the program looks
+ * every address up in ls_addrs meanwhile and none is missed), the others
+ * are deleted from ls_addrs, then the kept ones go inline again.
+ */
+int ls_dataplane_keep_addrs(struct ls_dataplane *dp, const struct ls_config_addr *keep, size_t n)
+{
+	volatile struct ls_global *g = dp->global;
+	int fd = bpf_map__fd(dp->skel->maps.ls_addrs);
+	struct ls_addr_key key, last, k;
+	size_t kept = 0;
+	void *prev = NULL;
+	char a[INET6_ADDRSTRLEN];
+
+	g->flags |= LS_GLOBAL_ADDRS_MAP;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (unsigned i = 0; i < LS_GLOBAL_ADDR4; i++)
+		g->addr4[i] = 0;
+	for (unsigned i = 0; i < LS_GLOBAL_ADDR6; i++)
+		memset((void *)g->addr6[i], 0, 4);
+	g->n4 = g->n6 = 0;
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		bool wanted = false;
+
+		for (size_t i = 0; i < n && !wanted; i++)
+			wanted = addr_key(&keep[i].ss, &k) == 0 && !memcmp(&k, &key, sizeof(k));
+		if (!wanted && bpf_map_delete_elem(fd, &key) == 0) {
+			inet_ntop(key.family == 4 ? AF_INET : AF_INET6, key.addr, a, sizeof(a));
+			pr_notice("dataplane: %s, served by the previous run, is no longer "
+				  "configured: no longer answered in XDP",
+				  a);
+			continue; /* the walk goes on from the last key kept */
+		}
+		last = key;
+		prev = &last;
+		kept++;
+		global_add_addr(g, &key);
+	}
+	if (kept == g->n4 + g->n6) {
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		g->flags &= ~LS_GLOBAL_ADDRS_MAP;
+	}
+	return 0;
+}
+
 int ls_dataplane_add_addr(struct ls_dataplane *dp, const struct sockaddr_storage *ss)
 {
 	struct ls_addr_key k;
 	__u32 one = 1;
+	int err = addr_key(ss, &k);
 
-	memset(&k, 0, sizeof(k));
-	if (ss->ss_family == AF_INET) {
-		k.family = 4;
-		memcpy(k.addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-	} else if (ss->ss_family == AF_INET6) {
-		k.family = 6;
-		memcpy(k.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	} else {
-		return -EAFNOSUPPORT;
-	}
+	if (err)
+		return err;
 	/* ls_addrs holds every address; the first few also go inline */
 	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ls_addrs), &k, &one, BPF_ANY))
 		return -errno;

@@ -84,6 +84,14 @@ void ls_dataplane_shutdown(struct ls_dataplane *dp);
 /** Serve @ss (AF_INET or AF_INET6; the port is ignored). Returns 0 or a negative errno. */
 int ls_dataplane_add_addr(struct ls_dataplane *dp, const struct sockaddr_storage *ss);
 
+/**
+ * Stop serving every address that is not one of the @n in @keep (after a
+ * restart the re-adopted maps hold the previous run's; the configuration
+ * may have dropped one). Call before ls_dataplane_add_addr() for each of
+ * @keep. Returns 0 or a negative errno.
+ */
+int ls_dataplane_keep_addrs(struct ls_dataplane *dp, const struct ls_config_addr *keep, size_t n);
+
 /** A fresh generation id (kept in the pinned maps, so unique across restarts). */
 uint32_t ls_dataplane_new_gen(struct ls_dataplane *dp);
 

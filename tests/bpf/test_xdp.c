@@ -1127,6 +1127,31 @@ static void test_addresses(void **state)
 		assert_int_equal(run(&in, &out), XDP_PASS);
 		assert_memory_equal(out.b, in.b, in.len);
 	}
+
+	/* A restart whose configuration dropped addresses: only the kept ones
+	 * are answered (inline again, no map lookup), the others are passed. */
+	struct ls_config_addr keep[2];
+	memset(keep, 0, sizeof(keep));
+	keep[0].ss.ss_family = AF_INET;
+	inet_pton(AF_INET, SHARED4, &((struct sockaddr_in *)&keep[0].ss)->sin_addr);
+	keep[1].ss.ss_family = AF_INET6;
+	inet_pton(AF_INET6, SHARED6, &((struct sockaddr_in6 *)&keep[1].ss)->sin6_addr);
+	assert_int_equal(ls_dataplane_keep_addrs(dp, keep, 2), 0);
+	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &g), 0);
+	assert_int_equal(g.n4, 1);
+	assert_int_equal(g.n6, 1);
+	assert_int_equal(g.flags & LS_GLOBAL_ADDRS_MAP, 0);
+	for (int v6 = 0; v6 < 2; v6++) {
+		size_t n = v6 ? 3 : 5;
+		for (size_t i = 0; i < n; i++) {
+			wrap(&in, q, qlen, v6, V_PLAIN);
+			set_dst(&in, v6, v6 ? more6[i] : more4[i]);
+			assert_int_equal(run(&in, &out), XDP_PASS);
+			assert_memory_equal(out.b, in.b, in.len);
+		}
+		wrap(&in, q, qlen, v6, V_PLAIN);
+		assert_int_equal(run(&in, &out), XDP_TX);
+	}
 	close(gfd);
 	(void)state;
 }
