@@ -106,6 +106,14 @@ ls_veth() {
 	ip -n "$nsb" link set "$ifb" up
 }
 
+# ls_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: ls_veth between the two
+# namespaces, then ls_addr on each end (ADDR as ADDR/PLEN)
+ls_link() {
+	ls_veth "$1" "$2" "$4" "$5"
+	ls_addr "$1" "$2" "$3"
+	ls_addr "$4" "$5" "$6"
+}
+
 # ls_addr NS IF ADDR/PLEN (IPv6 addresses without DAD so they work at once)
 ls_addr() {
 	case "$3" in
@@ -146,4 +154,62 @@ ls_knotd() {
 	if ! ls_wait 20 ip netns exec "$ns" knotc -c "$dir/knot.conf" status; then
 		ls_fail "knotd did not start (see $dir/knotd.log)"
 	fi
+}
+
+# ls_knot_conf DIR LISTEN [SECRET]: print the head of a knot.conf for a
+# primary on LISTEN@53 that keeps its rundir and storage in DIR and logs to
+# stderr. With SECRET, also TSIG key "xfr" (hmac-sha256, SECRET) and acl
+# "xfr" allowing transfers signed with it. The caller appends the rest
+# (more acl entries, remote, template, zone).
+ls_knot_conf() {
+	local dir=$1 listen=$2 secret=${3:-}
+	cat <<EOC
+server:
+    rundir: $dir
+    listen: $listen@53
+database:
+    storage: $dir
+log:
+  - target: stderr
+    any: info
+EOC
+	[ -n "$secret" ] || return 0
+	cat <<EOC
+key:
+  - id: xfr
+    algorithm: hmac-sha256
+    secret: $secret
+acl:
+  - id: xfr
+    key: xfr
+    action: transfer
+EOC
+}
+
+# ls_kill_restart_stream CLI_NS QFILE DNSPERF_OPTS SRV_NS IF PID NEWLOG LABEL
+#   RESTART...: under a dnsperf stream from CLI_NS over QFILE (DNSPERF_OPTS
+# is one string, e.g. "-s 192.0.2.53 -l 5 -Q 2000 -c 4 -t 1"), SIGKILL the
+# agent PID; its XDP program must stay on IF in SRV_NS. Then run RESTART...
+# in this shell (it may set variables), require NEWLOG to say the pinned
+# maps were re-adopted and the stream to have lost no query. dnsperf's
+# output is kept in $LS_TMP/perf-restart.txt.
+ls_kill_restart_stream() {
+	local cli=$1 qfile=$2 srv=$4 ifname=$5 pid=$6 newlog=$7 label=$8 perf
+	local -a opts
+	read -ra opts <<<"$3"
+	shift 8
+	ip netns exec "$cli" dnsperf -d "$qfile" "${opts[@]}" \
+		>"$LS_TMP/perf-restart.txt" 2>&1 &
+	perf=$!
+	sleep 1
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	ip -n "$srv" link show "$ifname" | grep -q "prog/xdp" || ls_fail "SIGKILL detached the program"
+	"$@"
+	grep -q "re-adopted the pinned maps" "$newlog" ||
+		ls_fail "the restarted lockstepd did not re-adopt the pinned maps"
+	wait "$perf"
+	grep -q "Queries lost: *0 " "$LS_TMP/perf-restart.txt" ||
+		{ cat "$LS_TMP/perf-restart.txt"; ls_fail "queries lost across SIGKILL + restart"; }
+	ls_log "$label: $(grep 'Queries completed' "$LS_TMP/perf-restart.txt" | xargs), none lost"
 }

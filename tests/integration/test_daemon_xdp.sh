@@ -108,20 +108,8 @@ ls_log "kdig: answered in XDP ($((a1 - a0)) answered, slow path UDP unchanged)"
 
 # SIGKILL + restart under a bounded query stream: nothing lost.
 printf 'mail.example.com A\nnope.example.com A\nwww.sub.example.com A\nexample.com SOA\n' >"$LS_TMP/q.txt"
-ip netns exec "$cli" dnsperf -s 192.0.2.53 -d "$LS_TMP/q.txt" -l 5 -Q 2000 -c 4 -t 1 \
-	>"$LS_TMP/perf-restart.txt" 2>&1 &
-PERF=$!
-sleep 1
-kill -KILL "$AGENT"
-wait "$AGENT" 2>/dev/null
-ip -n "$srv" link show xs0 | grep -q "prog/xdp" || ls_fail "SIGKILL detached the program"
-start_agent 2
-grep -q "re-adopted the pinned maps" "$LS_TMP/lockstepd.2.log" ||
-	ls_fail "the restarted lockstepd did not re-adopt the pinned maps"
-wait $PERF
-grep -q "Queries lost: *0 " "$LS_TMP/perf-restart.txt" ||
-	{ cat "$LS_TMP/perf-restart.txt"; ls_fail "queries lost across SIGKILL + restart"; }
-ls_log "SIGKILL + restart under load: $(grep 'Queries completed' "$LS_TMP/perf-restart.txt" | xargs), none lost"
+ls_kill_restart_stream "$cli" "$LS_TMP/q.txt" "-s 192.0.2.53 -l 5 -Q 2000 -c 4 -t 1" \
+	"$srv" xs0 "$AGENT" "$LS_TMP/lockstepd.2.log" "SIGKILL + restart under load" start_agent 2
 
 # The lease: a stopped agent renews nothing; after 5 s the program drops.
 # (5 s, not less: a restart on a loaded 2-CPU machine must fit in what is

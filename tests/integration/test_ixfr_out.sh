@@ -54,23 +54,8 @@ zone 1 "www A 192.0.2.80" "old1 TXT \"going\"" "mx1 MX 10 ns1" >"$P/example.com.
 knot_conf() { # DIR LISTEN ZONE-LINES...
 	local dir=$1 listen=$2
 	shift 2
+	ls_knot_conf "$dir" "$listen" "$SECRET"
 	cat <<EOF
-server:
-    rundir: $dir
-    listen: $listen@53
-database:
-    storage: $dir
-log:
-  - target: stderr
-    any: info
-key:
-  - id: xfr
-    algorithm: hmac-sha256
-    secret: $SECRET
-acl:
-  - id: xfr
-    key: xfr
-    action: transfer
   - id: notify
     key: xfr
     action: notify

@@ -24,9 +24,7 @@ ls_netns node >/dev/null
 node=${LS_TAG}-node
 ls_netns client >/dev/null
 client=${LS_TAG}-client
-ls_veth "$node" svc0 "$client" svc1
-ls_addr "$node" svc0 192.0.2.53/24
-ls_addr "$client" svc1 192.0.2.10/24
+ls_link "$node" svc0 192.0.2.53/24 "$client" svc1 192.0.2.10/24
 
 STATE="$LS_TMP/state"
 SPOOL="$LS_TMP/spool"

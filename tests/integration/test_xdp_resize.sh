@@ -38,12 +38,8 @@ ls_netns srv >/dev/null
 srv=${LS_TAG}-srv
 ls_netns cli >/dev/null
 cli=${LS_TAG}-cli
-ls_veth "$pri" p0 "$srv" n0
-ls_veth "$srv" xs0 "$cli" xc0
-ls_addr "$pri" p0 198.51.100.10/24
-ls_addr "$srv" n0 198.51.100.2/24
-ls_addr "$srv" xs0 192.0.2.53/24
-ls_addr "$cli" xc0 192.0.2.10/24
+ls_link "$pri" p0 198.51.100.10/24 "$srv" n0 198.51.100.2/24
+ls_link "$srv" xs0 192.0.2.53/24 "$cli" xc0 192.0.2.10/24
 ip netns exec "$cli" "$TOOL" attach-pass --if xc0 || ls_skip "cannot attach XDP to a veth"
 
 BPFFS="$LS_TMP/bpffs"
@@ -73,23 +69,9 @@ ns1 A 192.0.2.1
 www A 192.0.2.80
 EOF
 SECRET=$(openssl rand -base64 32)
-cat >"$K/knot.conf" <<EOF
-server:
-    rundir: $K
-    listen: 198.51.100.10@53
-database:
-    storage: $K
-log:
-  - target: stderr
-    any: info
-key:
-  - id: xfr
-    algorithm: hmac-sha256
-    secret: $SECRET
-acl:
-  - id: xfr
-    key: xfr
-    action: transfer
+{
+	ls_knot_conf "$K" 198.51.100.10 "$SECRET"
+	cat <<EOF
 template:
   - id: default
     storage: $K
@@ -97,6 +79,7 @@ zone:
   - domain: example.com
     acl: xfr
 EOF
+} >"$K/knot.conf"
 cat >"$LS_TMP/lockstep.conf" <<EOF
 node:
   id: resize-node
@@ -210,20 +193,8 @@ ls_log "pins: current $inst1 -> $inst2, $inst1 removed"
 
 # SIGKILL right after the growth, restart under a stream over the sample
 for i in $SAMPLE; do echo "h$i.example.com A"; done >"$LS_TMP/q-com.txt"
-ip netns exec "$cli" dnsperf -s 192.0.2.53 -d "$LS_TMP/q-com.txt" -l 8 -Q 1000 -c 2 -t 3 \
-	>"$LS_TMP/perf-restart.txt" 2>&1 &
-PERF=$!
-sleep 1
-kill -KILL "$AGENT"
-wait "$AGENT" 2>/dev/null
-ip -n "$srv" link show xs0 | grep -q "prog/xdp" || ls_fail "SIGKILL detached the program"
-start_agent 2
-grep -q "re-adopted the pinned maps" "$LS_TMP/lockstepd.2.log" ||
-	ls_fail "the restarted lockstepd did not re-adopt the pinned maps"
-wait $PERF
-grep -q "Queries lost: *0 " "$LS_TMP/perf-restart.txt" ||
-	{ cat "$LS_TMP/perf-restart.txt"; ls_fail "queries lost across SIGKILL + restart"; }
-ls_log "SIGKILL + restart: $(grep 'Queries completed' "$LS_TMP/perf-restart.txt" | xargs), none lost"
+ls_kill_restart_stream "$cli" "$LS_TMP/q-com.txt" "-s 192.0.2.53 -l 8 -Q 1000 -c 2 -t 3" \
+	"$srv" xs0 "$AGENT" "$LS_TMP/lockstepd.2.log" "SIGKILL + restart" start_agent 2
 check_sample "after restart"
 grep -q "did not fit" "$LS_TMP/lockstepd.2.log" && ls_fail "restart: entries left out"
 [ "$(readlink "$BPFFS/lockstep/current")" = "$inst2" ] ||

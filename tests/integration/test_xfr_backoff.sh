@@ -26,12 +26,8 @@ ls_netns node >/dev/null
 node=${LS_TAG}-node
 ls_netns client >/dev/null
 client=${LS_TAG}-client
-ls_veth "$pri" p0 "$node" n0
-ls_veth "$node" s0 "$client" c0
-ls_addr "$pri" p0 198.51.100.10/24
-ls_addr "$node" n0 198.51.100.2/24
-ls_addr "$node" s0 192.0.2.53/24
-ls_addr "$client" c0 192.0.2.10/24
+ls_link "$pri" p0 198.51.100.10/24 "$node" n0 198.51.100.2/24
+ls_link "$node" s0 192.0.2.53/24 "$client" c0 192.0.2.10/24
 
 K="$LS_TMP/knot"
 mkdir -p "$K" "$LS_TMP/state"
@@ -41,15 +37,9 @@ mkdir -p "$K" "$LS_TMP/state"
 	printf 'ns1 A 198.51.100.10\n'
 	for i in $(seq 1 3000); do printf 'h%d TXT "record %d of the zone, long enough to fill"\n' "$i" "$i"; done
 } >"$K/example.com.zone"
-cat >"$K/knot.conf" <<EOF
-server:
-    rundir: $K
-    listen: 198.51.100.10@53
-database:
-    storage: $K
-log:
-  - target: stderr
-    any: info
+{
+	ls_knot_conf "$K" 198.51.100.10
+	cat <<EOF
 acl:
   - id: xfr
     address: 198.51.100.0/24
@@ -61,6 +51,7 @@ zone:
   - domain: example.com
     acl: xfr
 EOF
+} >"$K/knot.conf"
 ls_knotd "$pri" "$K"
 
 # The proxy: 198.51.100.10@5300 -> knotd. Connection 1 gets the first

@@ -47,23 +47,9 @@ cat >"$K/example.net.zone" <<EOF
 @ NS ns1
 ns1 A 198.51.100.10
 EOF
-cat >"$K/knot.conf" <<EOF
-server:
-    rundir: $K
-    listen: 198.51.100.10@53
-database:
-    storage: $K
-log:
-  - target: stderr
-    any: info
-key:
-  - id: xfr
-    algorithm: hmac-sha256
-    secret: $SECRET
-acl:
-  - id: xfr
-    key: xfr
-    action: transfer
+{
+	ls_knot_conf "$K" 198.51.100.10 "$SECRET"
+	cat <<EOF
 template:
   - id: default
     storage: $K
@@ -75,6 +61,7 @@ zone:
   - domain: example.net
     acl: xfr
 EOF
+} >"$K/knot.conf"
 ls_knotd "$pri" "$K"
 KNOTPID=$LS_LAST_PID
 
